@@ -1,0 +1,61 @@
+"""Service configuration: built-in defaults < IHOME_* environment variables < command-line flags.
+
+Every setting is a `tornado.options` option; its default is read from the environment at import
+time, so `parse_command_line()` in server.py gives flags the last word.
+"""
+import os
+import secrets
+
+from tornado.options import define, options
+
+_BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True,
+               "0": False, "false": False, "no": False, "off": False, "": False}
+
+
+def _env(name, default, kind=str):
+    raw = os.environ.get("IHOME_" + name.upper())
+    if raw is None:
+        return default
+    if kind is bool:
+        try:
+            return _BOOL_WORDS[raw.strip().lower()]
+        except KeyError:
+            raise SystemExit(f"IHOME_{name.upper()}={raw!r} is not a boolean") from None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise SystemExit(f"IHOME_{name.upper()}={raw!r} is not a valid {kind.__name__}") from None
+
+
+def _define(name, default, kind, help_text):
+    define(name, default=_env(name, default, kind), type=kind, help=help_text)
+
+
+_define("port", 8000, int, "TCP port to listen on")
+_define("address", "", str, "address to bind (empty: all interfaces)")
+_define("processes", 1, int, "worker processes sharing the port (0 = one per CPU)")
+_define("debug", False, bool, "Tornado debug mode (autoreload, tracebacks in logs)")
+_define("xheaders", False, bool, "trust X-Real-IP / X-Forwarded-For from a reverse proxy")
+_define("mysql_url", "mysql://root:@127.0.0.1:3306/ihome", str, "MariaDB/MySQL URL")
+_define("mysql_pool_size", 10, int, "connections in the MySQL pool of each process")
+_define("redis_url", "redis://127.0.0.1:6379/0", str, "Redis URL (sessions, codes, caches)")
+_define("cookie_secret", "", str, "secret that signs cookies (required in production)")
+_define("sms_backend", "console", str, "SMS backend: 'console' or 'package.module:Class'")
+_define("sms_ip_daily_limit", 50, int, "SMS codes one client IP may request per day")
+_define("web_root", "static/", str, "folder of the single-page frontend, served at /")
+_define("media_root", "media/", str, "folder of uploaded images, served at /media/")
+_define("media_base_url", "/media/", str, "URL prefix of uploaded images in responses")
+_define("max_image_bytes", 10 * 1024 * 1024, int, "largest accepted image upload in bytes")
+_define("page_size", 10, int, "houses per page of /api/house/list")
+_define("timezone", "Asia/Shanghai", str, "the site's time zone for dates and timestamps")
+_define("hash_workers", 1, int, "threads hashing passwords (bounds argon2's CPU use)")
+_define("shutdown_timeout", 10.0, float, "seconds to let in-flight requests finish on SIGTERM")
+
+
+def cookie_secret():
+    """The configured secret, or one random per start (sessions then end when the server restarts)."""
+    return options.cookie_secret or _random_secret
+
+
+# Made at import, before server.py forks, so that every worker signs with the same key.
+_random_secret = secrets.token_urlsafe(32)

@@ -1,0 +1,183 @@
+"""What every handler shares: arguments, the JSON envelope, errors, and the session."""
+import functools
+import logging
+import urllib.parse
+
+import orjson
+import pymysql
+import redis.exceptions
+from tornado.web import HTTPError, RequestHandler, StaticFileHandler
+
+from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
+
+log = logging.getLogger("ihome")
+
+SESSION_COOKIE = "session_id"
+SESSION_COOKIE_DAYS = 30
+JSON_BODY_LIMIT = 64 * 1024
+
+# Failures of the stores themselves: the client can only retry later (contract §1: 503 + 4001).
+UNREACHABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError,
+               redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
+               ConnectionError, TimeoutError)
+STORE_ERRORS = (pymysql.err.MySQLError, redis.exceptions.RedisError)
+
+
+def login_required(method):
+    """Answer 4102 unless the request carries a live session; `self.session` is set otherwise."""
+    @functools.wraps(method)
+    async def wrapper(self, *args, **kwargs):
+        if await self.load_session() is None:
+            raise ApiError(RET.LOGINERR)
+        return await method(self, *args, **kwargs)
+    return wrapper
+
+
+class BaseHandler(RequestHandler):
+    body_limit = JSON_BODY_LIMIT
+
+    def initialize(self):
+        self.db = self.application.db
+        self.redis = self.application.redis
+        self.sessions = self.application.sessions
+        self.session = None
+        self._arguments = None
+
+    def set_default_headers(self):
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+
+    def compute_etag(self):
+        """API answers are never revalidated (they are no-store), so skip hashing each body."""
+        return None
+
+    def prepare(self):
+        self.application.in_flight += 1
+        self._counted = True
+        declared = self.request.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.body_limit:
+            raise ApiError(RET.PARAMERR, "请求体过大", status=413)
+
+    def on_finish(self):
+        if getattr(self, "_counted", False):
+            self.application.in_flight -= 1
+
+    # ---- arguments -------------------------------------------------------------------------
+
+    @property
+    def args(self):
+        """The request's arguments as one dict: the JSON object body, or the form body and
+        query string (a repeated form field becomes a list)."""
+        if self._arguments is None:
+            self._arguments = self._parse_arguments()
+        return self._arguments
+
+    def _parse_arguments(self):
+        content_type = self.request.headers.get("Content-Type", "")
+        body = self.request.body
+        if body and (content_type.startswith("application/json")
+                     or (not content_type and body.lstrip()[:1] in (b"{", b"["))):
+            try:
+                parsed = orjson.loads(body)
+            except orjson.JSONDecodeError:
+                raise ApiError(RET.PARAMERR, "请求体不是合法的JSON", status=400) from None
+            if not isinstance(parsed, dict):
+                raise ApiError(RET.PARAMERR, "请求体应为JSON对象", status=400)
+            return parsed
+        merged = {}
+        for source in (self.request.query_arguments, self.request.body_arguments):
+            for name, values in source.items():
+                decoded = [self.decode_argument(v, name=name) for v in values]
+                merged[name.removesuffix("[]")] = decoded[0] if len(decoded) == 1 and not name.endswith("[]") else decoded
+        return merged
+
+    def query(self, name):
+        """A required query argument; its absence is a malformed request (400 + 4103)."""
+        value = self.get_query_argument(name, None)
+        if value is None:
+            raise ApiError(RET.PARAMERR, f"缺少参数 {name}", status=400)
+        return value
+
+    # ---- responses -------------------------------------------------------------------------
+
+    def write_json(self, payload):
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(orjson.dumps(payload))
+
+    def ok(self, errmsg="OK", **payload):
+        self.write_json({"errcode": RET.OK, "errmsg": errmsg, **payload})
+
+    def write_error(self, status_code, **kwargs):
+        """The one place where a failure becomes the JSON envelope."""
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(error, ApiError):
+            errcode, errmsg = error.errcode, error.errmsg
+            if error.retry_after is not None:
+                self.set_header("Retry-After", str(error.retry_after))
+        elif isinstance(error, UNREACHABLE):
+            self.set_status(503)
+            errcode, errmsg = RET.DBERR, "数据服务暂时不可用，请稍后再试"
+        elif isinstance(error, STORE_ERRORS):
+            errcode, errmsg = RET.DBERR, DEFAULT_MESSAGES[RET.DBERR]
+        elif isinstance(error, HTTPError) and status_code == 403 and "xsrf" in (error.log_message or "").lower():
+            errcode, errmsg = RET.SESSIONERR, "缺少有效的 XSRF 令牌，请刷新页面后重试"
+        else:
+            errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
+            errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(orjson.dumps({"errcode": errcode, "errmsg": errmsg}))
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, UNREACHABLE):
+            log.error("%s: data store unreachable: %s", self.request.path, value)
+        else:
+            super().log_exception(typ, value, tb)
+
+    # ---- session ---------------------------------------------------------------------------
+
+    async def load_session(self):
+        """The caller's session, read once per request; None when anonymous."""
+        if self.session is None:
+            session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
+            if session_id:
+                self.session = await self.sessions.load(session_id.decode())
+        return self.session
+
+    async def start_session(self, user):
+        """Log `user` in under a new session id, ending the caller's previous session if any."""
+        previous = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
+        session_id = await self.sessions.create(user, replaces=previous.decode() if previous else None)
+        self.set_signed_cookie(SESSION_COOKIE, session_id, expires_days=SESSION_COOKIE_DAYS,
+                               httponly=True, samesite="Lax", secure=self.request.protocol == "https")
+
+    async def end_session(self):
+        session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
+        if session_id:
+            await self.sessions.delete(session_id.decode())
+        self.clear_cookie(SESSION_COOKIE, httponly=True, samesite="Lax",
+                          secure=self.request.protocol == "https")
+
+    @property
+    def client_ip(self):
+        return self.request.remote_ip or "unknown"
+
+
+class ApiNotFoundHandler(BaseHandler):
+    """Unknown /api/ paths answer 404 with the envelope instead of an HTML page."""
+
+    def prepare(self):
+        super().prepare()
+        raise ApiError(RET.NODATA, f"接口不存在：{urllib.parse.unquote(self.request.path)}", status=404)
+
+    def check_xsrf_cookie(self):
+        """An unknown path is reported as such, whatever its method."""
+
+
+class WebRootHandler(StaticFileHandler):
+    """The single-page frontend. Serving a page sets the `_xsrf` cookie the API needs."""
+
+    def get(self, path, include_body=True):
+        if not path or path.endswith(".html"):
+            self.xsrf_token  # noqa: B018 - reading it sets the cookie
+        return super().get(path, include_body)

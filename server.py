@@ -1,0 +1,91 @@
+"""The iHome service: `python server.py --port=8000 [--processes=N] [--debug]`."""
+import asyncio
+import concurrent.futures
+import logging
+import os
+import signal
+
+import redis.asyncio
+import tornado.httpserver
+import tornado.netutil
+import tornado.process
+import tornado.web
+from tornado.options import options, parse_command_line
+
+import config
+from handlers.routes import routes
+from models.db import Database
+from models.migrate import migrate
+from utils.passwords import PasswordHasher
+from utils.session import SessionStore
+from utils.sms import load_backend
+
+log = logging.getLogger("ihome")
+
+# multipart framing around the largest image
+UPLOAD_OVERHEAD = 64 * 1024
+
+
+class Application(tornado.web.Application):
+    """The handlers' shared resources: one MySQL pool, one Redis client, the executors."""
+
+    def __init__(self, db, redis_client):
+        self.db = db
+        self.redis = redis_client
+        self.sessions = SessionStore(redis_client)
+        self.hasher = PasswordHasher(options.hash_workers)
+        self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+                                                                  thread_name_prefix="cpu")
+        self.sms_backend = load_backend(options.sms_backend)
+        self.in_flight = 0
+        super().__init__(
+            routes(os.path.abspath(options.web_root), os.path.abspath(options.media_root)),
+            cookie_secret=config.cookie_secret(),
+            xsrf_cookies=True,
+            xsrf_cookie_kwargs={"samesite": "Lax"},
+            debug=options.debug,
+            sms_ip_daily_limit=options.sms_ip_daily_limit,
+        )
+
+    async def close(self):
+        self.hasher.close()
+        self.cpu_executor.shutdown(wait=False, cancel_futures=True)
+        await self.db.close()
+        await self.redis.aclose()
+
+
+async def serve(sockets):
+    db = await Database.connect(options.mysql_url, options.mysql_pool_size)
+    app = Application(db, redis.asyncio.from_url(options.redis_url))
+    server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders,
+                                           max_body_size=options.max_image_bytes + UPLOAD_OVERHEAD)
+    server.add_sockets(sockets)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    log.info("iHome listening on port %s (pid %s)", options.port, os.getpid())
+    await stopping.wait()
+
+    log.info("shutting down: finishing %d in-flight requests", app.in_flight)
+    server.stop()
+    deadline = loop.time() + options.shutdown_timeout
+    while app.in_flight and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    await server.close_all_connections()
+    await app.close()
+
+
+def main():
+    parse_command_line()
+    asyncio.run(migrate(options.mysql_url))
+    sockets = tornado.netutil.bind_sockets(options.port, options.address or None)
+    if options.processes != 1:
+        if options.debug:
+            raise SystemExit("--debug reloads code and cannot be combined with --processes")
+        tornado.process.fork_processes(options.processes)
+    asyncio.run(serve(sockets))
+
+
+if __name__ == "__main__":
+    main()
