@@ -1,0 +1,151 @@
+"""The passport rules of contract §4.1: image captcha, SMS codes and their quotas, registration
+and login with its lockout. Short-lived state lives in Redis; users live in MySQL."""
+import asyncio
+import secrets
+
+from models import user as users
+from utils import captcha_image, timefmt
+from utils.errors import RET, ApiError
+from utils.sms import SmsError, send_with_timeout
+
+CAPTCHA_TTL = 180
+SMS_CODE_TTL = 300
+SMS_RESEND_INTERVAL = 60
+SMS_MOBILE_DAILY_LIMIT = 10
+SMS_MAX_WRONG_ATTEMPTS = 5
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCK_SECONDS = 600
+
+# Contract §1: clients compare these two messages literally.
+SMS_CODE_EXPIRED = "验证码过期"
+SMS_CODE_WRONG = "验证码错误"
+
+
+def captcha_key(captcha_id):
+    return f"pic_code_{captcha_id}"
+
+
+def sms_code_key(mobile):
+    return f"sms_code_{mobile}"
+
+
+def _sms_attempts_key(mobile):
+    return f"ihome:sms_attempts:{mobile}"
+
+
+def _login_failures_key(mobile):
+    return f"ihome:login_failures:{mobile}"
+
+
+# Checks every quota and, only if all pass, takes one from each: a refused request costs nothing.
+_TAKE_SMS_QUOTA = """
+local wait = redis.call('TTL', KEYS[1])
+if wait > 0 then return {1, wait} end
+for i = 2, 3 do
+    if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i]) then
+        return {i, redis.call('TTL', KEYS[i])}
+    end
+end
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+for i = 2, 3 do
+    redis.call('INCR', KEYS[i])
+    redis.call('EXPIRE', KEYS[i], ARGV[4])
+end
+return {0, 0}
+"""
+
+# A wrong code counts an attempt; the fifth wrong one voids the code.
+_CHECK_SMS_CODE = """
+local code = redis.call('GET', KEYS[1])
+if not code then return 'expired' end
+if code == ARGV[1] then return 'ok' end
+local wrong = redis.call('INCR', KEYS[2])
+if wrong == 1 then redis.call('EXPIRE', KEYS[2], math.max(redis.call('TTL', KEYS[1]), 1)) end
+if wrong >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1], KEYS[2]) end
+return 'wrong'
+"""
+
+_QUOTA_MESSAGES = {1: "发送过于频繁，请60秒后再试", 2: "该手机号今日获取验证码次数已达上限",
+                   3: "当前网络今日获取验证码次数已达上限"}
+
+
+async def new_captcha(redis, executor, captcha_id, previous_id=None):
+    """Draw a captcha for `captcha_id` and remember its text; the previous one is forgotten."""
+    text = captcha_image.random_text()
+    png = await asyncio.get_running_loop().run_in_executor(executor, captcha_image.render_png, text)
+    async with redis.pipeline(transaction=False) as pipe:
+        if previous_id:
+            pipe.delete(captcha_key(previous_id))
+        pipe.set(captcha_key(captcha_id), text, ex=CAPTCHA_TTL)
+        await pipe.execute()
+    return png
+
+
+async def check_captcha(redis, captcha_id, answer):
+    """Single use: the first check deletes the captcha whatever the answer."""
+    expected = await redis.getdel(captcha_key(captcha_id))
+    if expected is None:
+        raise ApiError(RET.NODATA, "图片验证码已过期，请刷新")
+    if expected.decode().upper() != answer.strip().upper():
+        raise ApiError(RET.DATAERR, "图片验证码错误")
+
+
+async def send_sms_code(db, redis, sms_backend, mobile, client_ip, ip_daily_limit):
+    if await users.mobile_registered(db, mobile):
+        raise ApiError(RET.DATAEXIST, "该手机号已注册")
+    day = timefmt.today().strftime("%Y%m%d")
+    interval_key = f"ihome:sms_interval:{mobile}"
+    refused, wait = await redis.register_script(_TAKE_SMS_QUOTA)(
+        keys=[interval_key, f"ihome:sms_daily:{day}:{mobile}", f"ihome:sms_daily_ip:{day}:{client_ip}"],
+        args=[SMS_RESEND_INTERVAL, SMS_MOBILE_DAILY_LIMIT, ip_daily_limit,
+              timefmt.seconds_until_midnight() + 60])
+    if refused:
+        raise ApiError(RET.REQERR, _QUOTA_MESSAGES[refused], retry_after=max(int(wait), 1))
+    code = f"{secrets.randbelow(10**6):06d}"
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.set(sms_code_key(mobile), code, ex=SMS_CODE_TTL)
+        pipe.delete(_sms_attempts_key(mobile))
+        await pipe.execute()
+    try:
+        await send_with_timeout(sms_backend, mobile, code)
+    except SmsError as error:
+        # Nothing reached the phone: let the user ask again at once.
+        await redis.delete(sms_code_key(mobile), interval_key)
+        raise ApiError(RET.THIRDERR, "短信发送失败，请稍后重试") from error
+
+
+async def register(db, redis, hasher, mobile, sms_code, password):
+    outcome = await redis.register_script(_CHECK_SMS_CODE)(
+        keys=[sms_code_key(mobile), _sms_attempts_key(mobile)],
+        args=[sms_code, SMS_MAX_WRONG_ATTEMPTS])
+    if outcome == b"expired":
+        raise ApiError(RET.NODATA, SMS_CODE_EXPIRED)
+    if outcome != b"ok":
+        raise ApiError(RET.DATAERR, SMS_CODE_WRONG)
+    if await users.mobile_registered(db, mobile):
+        raise ApiError(RET.DATAEXIST, "该手机号已注册")
+    user = await users.create(db, mobile, await hasher.hash(password))
+    await redis.delete(sms_code_key(mobile), _sms_attempts_key(mobile))
+    return user
+
+
+async def login(db, redis, hasher, mobile, password):
+    failures_key = _login_failures_key(mobile)
+    async with redis.pipeline(transaction=False) as pipe:
+        pipe.get(failures_key)
+        pipe.ttl(failures_key)
+        failures, locked_for = await pipe.execute()
+    if failures is not None and int(failures) >= LOGIN_MAX_FAILURES:
+        raise ApiError(RET.REQERR, "密码错误次数过多，请10分钟后再试", retry_after=max(locked_for, 1))
+    user = await users.find_by_mobile(db, mobile)
+    matches, new_hash = await hasher.verify(password, user["password_hash"] if user else None)
+    if not (user and matches):
+        async with redis.pipeline(transaction=True) as pipe:
+            pipe.incr(failures_key)
+            pipe.expire(failures_key, LOGIN_LOCK_SECONDS)
+            await pipe.execute()
+        raise ApiError(RET.LOGINERR, "手机号或密码错误")
+    await redis.delete(failures_key)
+    if new_hash:
+        await users.set_password_hash(db, user["user_id"], new_hash)
+    return {"user_id": user["user_id"], "name": user["name"], "mobile": user["mobile"]}
