@@ -82,3 +82,13 @@ class LogoutHandler(BaseHandler):
         self.ok("退出成功")
 
     post = get
+
+
+ROUTES = [
+    (r"/api/piccode$", PicCodeHandler),
+    (r"/api/smscode$", SmsCodeHandler),
+    (r"/api/register$", RegisterHandler),
+    (r"/api/login$", LoginHandler),
+    (r"/api/check_login$", CheckLoginHandler),
+    (r"/api/logout$", LogoutHandler),
+]

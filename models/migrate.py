@@ -50,6 +50,8 @@ async def migrate(url):
 
 
 async def _apply_pending(cur, database):
+    # "already exists" notes from the IF NOT EXISTS clauses would surface as Python warnings.
+    await cur.execute("SET SESSION sql_notes = 0")
     await cur.execute(f"CREATE DATABASE IF NOT EXISTS `{database}` "
                       "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
     await cur.execute(f"USE `{database}`")

@@ -1,0 +1,3 @@
+"""Contract §4 house routes (work in progress)."""
+
+ROUTES = []

@@ -1,0 +1,3 @@
+"""Contract §4 order routes (work in progress)."""
+
+ROUTES = []

@@ -1,0 +1,3 @@
+"""Contract §4 profile routes (work in progress)."""
+
+ROUTES = []
