@@ -38,18 +38,23 @@ class SmsCodeHandler(BaseHandler):
 
 
 def password_param(args):
+    """The password exactly as typed: any characters, never trimmed."""
     value = args.get("password")
     if not isinstance(value, str) or not value:
         raise ApiError(RET.PARAMERR, "缺少参数 password")
-    if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
-        raise ApiError(RET.PWDERR, f"密码长度应为{PASSWORD_MIN}-{PASSWORD_MAX}个字符")
     return value
+
+
+def check_password_rules(password):
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise ApiError(RET.PWDERR, f"密码长度应为{PASSWORD_MIN}-{PASSWORD_MAX}个字符")
 
 
 class RegisterHandler(BaseHandler):
     async def post(self):
         mobile = params.mobile(self.args)
         password = password_param(self.args)
+        check_password_rules(password)
         sms_code = params.text(self.args, "phonecode", max_len=16)
         user = await passport.register(self.db, self.redis, self.application.hasher,
                                        mobile, sms_code, password)
@@ -60,8 +65,7 @@ class RegisterHandler(BaseHandler):
 class LoginHandler(BaseHandler):
     async def post(self):
         mobile = params.mobile(self.args)
-        password = params.text(self.args, "password", max_len=PASSWORD_MAX, strip=False,
-                               single_line=False)
+        password = password_param(self.args)
         user = await passport.login(self.db, self.redis, self.application.hasher, mobile, password)
         await self.start_session(user)
         self.ok("OK")

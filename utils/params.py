@@ -1,5 +1,6 @@
 """Reading and validating request arguments. Each reader raises ApiError(PARAMERR) with a message
 naming the field, so handlers state their rules in one line each."""
+import datetime
 import re
 import unicodedata
 
@@ -17,8 +18,11 @@ def _invalid(name, why):
     return ApiError(RET.PARAMERR, f"参数 {name} 无效：{why}")
 
 
-def has_control_chars(value):
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value)
+LINE_BREAKS = "\n\r\t"
+
+
+def has_control_chars(value, allowed=""):
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch not in allowed for ch in value)
 
 
 def text(args, name, *, required=True, min_len=1, max_len=255, strip=True, single_line=True):
@@ -36,7 +40,7 @@ def text(args, name, *, required=True, min_len=1, max_len=255, strip=True, singl
         value = value.strip()
     if not min_len <= len(value) <= max_len:
         raise _invalid(name, f"长度应为 {min_len}-{max_len} 个字符")
-    if single_line and has_control_chars(value):
+    if has_control_chars(value, allowed="" if single_line else LINE_BREAKS):
         raise _invalid(name, "不能包含控制字符")
     return value
 
@@ -68,3 +72,19 @@ def mobile(args, name="mobile"):
     if not MOBILE_RE.match(value):
         raise _invalid(name, "应为11位中国大陆手机号")
     return value
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def date(args, name, *, required=True):
+    """A calendar date written `YYYY-MM-DD`."""
+    value = text(args, name, required=required, max_len=10)
+    if value is None:
+        return None
+    try:
+        if not _DATE_RE.match(value):
+            raise ValueError
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise _invalid(name, "应为 YYYY-MM-DD 格式的日期") from None
