@@ -14,16 +14,15 @@ from tornado.options import options, parse_command_line
 
 import config
 from handlers.routes import routes
+from handlers.upload import upload_body_limit
 from models.db import Database
 from models.migrate import migrate
 from utils.passwords import PasswordHasher
 from utils.session import SessionStore
 from utils.sms import load_backend
+from utils.storage import LocalStorage
 
 log = logging.getLogger("ihome")
-
-# multipart framing around the largest image
-UPLOAD_OVERHEAD = 64 * 1024
 
 
 class Application(tornado.web.Application):
@@ -37,6 +36,7 @@ class Application(tornado.web.Application):
         self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                                                   thread_name_prefix="cpu")
         self.sms_backend = load_backend(options.sms_backend)
+        self.storage = LocalStorage(options.media_root, options.media_base_url)
         self.in_flight = 0
         super().__init__(
             routes(os.path.abspath(options.web_root), os.path.abspath(options.media_root)),
@@ -58,7 +58,7 @@ async def serve(sockets):
     db = await Database.connect(options.mysql_url, options.mysql_pool_size)
     app = Application(db, redis.asyncio.from_url(options.redis_url))
     server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders,
-                                           max_body_size=options.max_image_bytes + UPLOAD_OVERHEAD)
+                                           max_body_size=upload_body_limit())
     server.add_sockets(sockets)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

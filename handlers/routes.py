@@ -1,8 +1,7 @@
 """Every URL of the service. Each resource module lists its own anchored API routes (contract §4)."""
-from tornado.web import StaticFileHandler
-
 from handlers import house, order, passport, profile
 from handlers.base import ApiNotFoundHandler, WebRootHandler
+from handlers.upload import MediaHandler
 
 
 def routes(web_root, media_root):
@@ -12,6 +11,6 @@ def routes(web_root, media_root):
         *house.ROUTES,
         *order.ROUTES,
         (r"/api(?:/.*)?$", ApiNotFoundHandler),
-        (r"/media/(.*)$", StaticFileHandler, {"path": media_root}),
+        (r"/media/(.*)$", MediaHandler, {"path": media_root}),
         (r"/(.*)$", WebRootHandler, {"path": web_root, "default_filename": "index.html"}),
     ]

@@ -185,3 +185,12 @@ def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
                       json={"mobile": mobile, "phonecode": code, "password": password})
     assert body == {"errcode": "0", "errmsg": "注册成功"}, body
     return client.api("GET", "/api/check_login")["data"]
+
+
+ID_CARD_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def id_card(first17="11010519491231002"):
+    """A mainland resident ID number with a valid GB 11643 check digit."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_CARD_WEIGHTS))
+    return first17 + "10X98765432"[total % 11]

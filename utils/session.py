@@ -2,6 +2,9 @@
 
 The key slides to 24 h on every read and never lives past 30 days after login. A read is a
 single GETEX, so a logged-in request costs one Redis round trip for its session.
+
+Each user's live session ids are also indexed in a sorted set scored by their absolute expiry,
+so that a change to the user (a new name) reaches every browser they are logged in with.
 """
 import secrets
 import time
@@ -16,6 +19,29 @@ ABSOLUTE_TTL = 30 * 24 * 3600
 
 def _key(session_id):
     return f"sess_{session_id}"
+
+
+def _index_key(user_id):
+    return f"ihome:user_sessions:{user_id}"
+
+
+# Rewrites the name in each listed session that still exists, keeping its TTL; the ids of
+# sessions that have gone (expired after 24 h idle) leave the index. A corrupt session is left
+# for `load` to discard.
+_SET_NAME = """
+for i = 2, #KEYS do
+    local raw = redis.call('GET', KEYS[i])
+    if not raw then
+        redis.call('ZREM', KEYS[1], ARGV[i])
+    else
+        local decoded, data = pcall(cjson.decode, raw)
+        if decoded and type(data) == 'table' then
+            data['name'] = ARGV[1]
+            redis.call('SET', KEYS[i], cjson.encode(data), 'KEEPTTL')
+        end
+    end
+end
+"""
 
 
 class SessionStore:
@@ -43,15 +69,35 @@ class SessionStore:
 
     async def create(self, user, replaces=None):
         """Store a new session for `user` and return its id; `replaces` is deleted (no fixation)."""
+        if replaces:
+            await self.delete(replaces)
         session_id = secrets.token_urlsafe(32)
+        now = int(time.time())
         data = {"user_id": user["user_id"], "name": user["name"], "mobile": user["mobile"],
-                "expires_at": int(time.time()) + ABSOLUTE_TTL}
+                "expires_at": now + ABSOLUTE_TTL}
+        index = _index_key(user["user_id"])
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(_key(session_id), orjson.dumps(data), ex=SLIDING_TTL)
-            if replaces:
-                pipe.delete(_key(replaces))
+            pipe.zadd(index, {session_id: data["expires_at"]})
+            pipe.zremrangebyscore(index, "-inf", now)
+            pipe.expire(index, ABSOLUTE_TTL)
             await pipe.execute()
         return session_id
 
     async def delete(self, session_id):
-        await self.redis.delete(_key(session_id))
+        raw = await self.redis.getdel(_key(session_id))
+        try:
+            user_id = orjson.loads(raw)["user_id"] if raw else None
+        except (orjson.JSONDecodeError, KeyError, TypeError):
+            return  # a corrupt session names no index; its id expires there with time
+        if user_id is not None:
+            await self.redis.zrem(_index_key(user_id), session_id)
+
+    async def set_name(self, user_id, name):
+        """Show `name` in every live session of the user."""
+        index = _index_key(user_id)
+        session_ids = [raw.decode() for raw in
+                       await self.redis.zrangebyscore(index, int(time.time()), "+inf")]
+        if session_ids:
+            await self.redis.register_script(_SET_NAME)(
+                keys=[index, *map(_key, session_ids)], args=[name, *session_ids])
