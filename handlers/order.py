@@ -1,3 +1,83 @@
-"""Contract §4 order routes (work in progress)."""
+"""Contract §4.4: booking, the landlord's accept/reject, the guest's review and cancel, the lists."""
+from handlers.base import BaseHandler, login_required
+from models import order as orders
+from utils import params, timefmt
+from utils.errors import RET, ApiError
 
-ROUTES = []
+ROLES = {"custom": orders.GUEST, "landlord": orders.LANDLORD}
+
+
+class PlaceOrderHandler(BaseHandler):
+    @login_required
+    async def post(self):
+        house_id = params.integer(self.args, "house_id", minimum=1)
+        start = params.date(self.args, "start_date")
+        end = params.date(self.args, "end_date")
+        order_id = await orders.place(self.db, self.redis, self.session["user_id"], house_id, start, end)
+        self.ok("预订成功", order_id=order_id)
+
+
+class MyOrdersHandler(BaseHandler):
+    @login_required
+    async def get(self):
+        role = self.get_query_argument("role", "custom")
+        if role not in ROLES:
+            raise ApiError(RET.PARAMERR, "参数 role 应为 custom 或 landlord")
+        rows = await orders.list_for(self.db, ROLES[role], self.session["user_id"])
+        self.ok(orders=[self.present(row) for row in rows])
+
+    def present(self, row):
+        index_image = row.pop("index_image")
+        row["img_url"] = self.application.storage.url(index_image) if index_image else None
+        row["start_date"] = row["start_date"].isoformat()
+        row["end_date"] = row["end_date"].isoformat()
+        row["ctime"] = timefmt.show_timestamp(row["ctime"])
+        return row
+
+
+class OrderActionHandler(BaseHandler):
+    """One status transition; subclasses name the action and the text it needs, if any."""
+    action = None
+    text_field = None
+    text_max = None
+
+    @login_required
+    async def post(self):
+        order_id = params.integer(self.args, "order_id", minimum=1)
+        text = (params.text(self.args, self.text_field, max_len=self.text_max, single_line=False)
+                if self.text_field else None)
+        await orders.change_status(self.db, self.redis, self.action, order_id,
+                                   self.session["user_id"], comment=text)
+        self.ok()
+
+
+class AcceptHandler(OrderActionHandler):
+    action = "accept"
+
+
+class RejectHandler(OrderActionHandler):
+    action = "reject"
+    text_field = "reject_reason"
+    text_max = 256
+
+
+class CommentHandler(OrderActionHandler):
+    action = "comment"
+    text_field = "comment"
+    text_max = 1000
+
+
+class CancelHandler(OrderActionHandler):
+    action = "cancel"
+
+
+ROUTES = [
+    (r"/api/order$", PlaceOrderHandler),
+    (r"/api/order/list2$", PlaceOrderHandler),  # the API document's name for booking
+    (r"/api/order/my$", MyOrdersHandler),
+    (r"/api/order/accept$", AcceptHandler),
+    (r"/api/order/reject$", RejectHandler),
+    (r"/api/house/reject$", RejectHandler),  # the API document's name for rejecting
+    (r"/api/order/comment$", CommentHandler),
+    (r"/api/order/cancel$", CancelHandler),
+]
