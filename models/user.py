@@ -102,10 +102,14 @@ def normalized_id_card(value):
         birth_date = None
     if birth_date is None or not EARLIEST_BIRTH_DATE <= birth_date <= timefmt.today():
         raise ApiError(RET.PARAMERR, "身份证号码中的出生日期无效")
-    total = sum(int(digit) * weight for digit, weight in zip(value, ID_CARD_WEIGHTS))
-    if ID_CARD_CHECK_CHARS[total % 11] != value[17]:
+    if id_card_check_char(value[:17]) != value[17]:
         raise ApiError(RET.PARAMERR, "身份证号码校验位不正确，请核对")
     return value
+
+
+def id_card_check_char(first17):
+    """The GB 11643 check character of the first 17 digits of a resident ID number."""
+    return ID_CARD_CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, ID_CARD_WEIGHTS)) % 11]
 
 
 def masked_id_card(id_card):

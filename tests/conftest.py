@@ -24,6 +24,8 @@ TEST_REDIS_DB = int(os.environ.get("IHOME_TEST_REDIS_DB", "15"))
 MYSQL = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": "", "charset": "utf8mb4"}
 REFERENCE_TABLES = {"ih_area", "ih_facility", "schema_migration"}
 DEFAULT_PASSWORD = "correct horse 1"
+LANDLORD_MOBILE = "13800000001"
+GUEST_MOBILE = "13900000002"
 
 
 def free_port():
@@ -189,8 +191,42 @@ def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
 
 ID_CARD_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
+HOUSE_FIELDS = {"title": "后海边的四合院", "price": "288.50", "area_id": 2, "address": "西城区后海北沿1号",
+                "room_count": 2, "acreage": 60, "unit": "两室一厅", "capacity": 4, "beds": "双人床2张",
+                "deposit": "500", "min_days": 1, "max_days": 30, "facility": [1, 2, 3]}
+
 
 def id_card(first17="11010519491231002"):
     """A mainland resident ID number with a valid GB 11643 check digit."""
     total = sum(int(digit) * weight for digit, weight in zip(first17, ID_CARD_WEIGHTS))
     return first17 + "10X98765432"[total % 11]
+
+
+def verify_identity(client, serial=0, real_name="王小明"):
+    """Real-name verification of the client's user; each `serial` (0-999) is a distinct ID number."""
+    body = client.api("POST", "/api/profile/auth",
+                      json={"real_name": real_name, "id_card": id_card(f"11010519491231{serial:03d}")})
+    assert body["errcode"] == "0", body
+
+
+def publish_house(client, **overrides):
+    """Publish a house as the client's (verified) user; returns its id."""
+    body = client.api("POST", "/api/house/info", json={**HOUSE_FIELDS, **overrides})
+    assert body["errcode"] == "0", body
+    return body["house_id"]
+
+
+@pytest.fixture
+def landlord(client, redis_client):
+    """The `client`, registered and real-name verified: ready to publish houses."""
+    register(client, redis_client, LANDLORD_MOBILE)
+    verify_identity(client)
+    return client
+
+
+@pytest.fixture
+def guest(new_client, redis_client):
+    """A second browser with a registered user of its own."""
+    client = new_client()
+    register(client, redis_client, GUEST_MOBILE)
+    return client

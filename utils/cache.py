@@ -4,8 +4,23 @@ Each cached value's key embeds the current generation of its namespace. A write 
 what a namespace shows increments the generation before it answers, so every older entry
 becomes unreachable at once, whatever the number of cached pages; they expire on their own.
 """
+import logging
+
+from redis.exceptions import RedisError
+
+log = logging.getLogger("ihome.cache")
+
 PREFIX = "ihome:cache"
 HOUSES = "houses"  # everything that shows houses: detail, index, search pages, areas
+TTL = 3600
+
+# The generation and the entry it names in one round trip: a cache hit costs a single EVALSHA.
+# The entry's key depends on the generation, so it cannot be declared in KEYS (fine on one Redis,
+# not on a Redis Cluster).
+_READ_CURRENT = """
+local generation = redis.call('GET', KEYS[1]) or '0'
+return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
+"""
 
 
 def _generation_key(namespace):
@@ -18,3 +33,26 @@ async def invalidate(redis, *namespaces):
         for namespace in namespaces:
             pipe.incr(_generation_key(namespace))
         await pipe.execute()
+
+
+async def get_or_build(redis, namespace, name, build, ttl=TTL):
+    """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader.
+
+    The generation is read before building, so an entry built while a write commits is filed
+    under the generation that write retires. Redis failing only costs the cache: the answer is
+    then built from the database.
+    """
+    try:
+        generation, cached = await redis.register_script(_READ_CURRENT)(
+            keys=[_generation_key(namespace)], args=[f"{PREFIX}:{namespace}:", f":{name}"])
+    except RedisError as error:
+        log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
+        return await build()
+    if cached is not None:
+        return cached
+    value = await build()
+    try:
+        await redis.set(f"{PREFIX}:{namespace}:{generation.decode()}:{name}", value, ex=ttl)
+    except RedisError as error:
+        log.warning("cache write of %s:%s failed: %s", namespace, name, error)
+    return value
