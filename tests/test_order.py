@@ -1,0 +1,306 @@
+"""Contract §4.4 through HTTP: booking, accept/reject, review, cancel, the lists, and concurrency."""
+import datetime
+import threading
+import time
+import zoneinfo
+
+import pytest
+
+from tests.conftest import HOUSE_FIELDS, publish_house, register
+
+SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+PRICE_FEN = 28850
+
+
+def day(offset):
+    """A date `offset` days from today in the site's zone, as the API writes it."""
+    return (datetime.datetime.now(SITE_ZONE).date() + datetime.timedelta(days=offset)).isoformat()
+
+
+def book(client, house_id, start, end, url="/api/order"):
+    return client.api("POST", url, json={"house_id": house_id, "start_date": start, "end_date": end})
+
+
+def act(client, action, order_id, **fields):
+    return client.api("POST", f"/api/order/{action}", json={"order_id": order_id, **fields})
+
+
+def my_orders(client, role="custom"):
+    return client.api("GET", f"/api/order/my?role={role}")["orders"]
+
+
+def detail(client, house_id):
+    return client.api("GET", f"/api/house/info?house_id={house_id}")["data"]
+
+
+@pytest.fixture
+def house_id(landlord):
+    return publish_house(landlord, price="288.50", min_days=1, max_days=30)
+
+
+# ---- booking --------------------------------------------------------------------------------
+
+def test_booking_computes_inclusive_nights_and_amount(guest, house_id):
+    body = book(guest, house_id, day(3), day(5))
+    assert body["errcode"] == "0" and isinstance(body["order_id"], int)
+    (order,) = my_orders(guest)
+    assert order["order_id"] == body["order_id"] and order["house_id"] == house_id
+    assert order["title"] == HOUSE_FIELDS["title"]
+    assert (order["start_date"], order["end_date"]) == (day(3), day(5))
+    assert order["days"] == 3 and order["amount"] == 3 * PRICE_FEN
+    assert order["status"] == 0 and order["comment"] is None
+    datetime.datetime.strptime(order["ctime"], "%Y-%m-%d %H:%M:%S")
+    assert set(order) == {"order_id", "house_id", "title", "img_url", "start_date", "end_date",
+                          "ctime", "days", "amount", "status", "comment"}
+
+
+def test_one_night_stay(guest, house_id):
+    assert book(guest, house_id, day(1), day(1))["errcode"] == "0"
+    assert my_orders(guest)[0]["days"] == 1
+
+
+def test_booking_today_is_allowed(guest, house_id):
+    assert book(guest, house_id, day(0), day(0))["errcode"] == "0"
+
+
+def test_document_alias_places_an_order(guest, house_id):
+    assert book(guest, house_id, day(2), day(3), url="/api/order/list2")["errcode"] == "0"
+    assert len(my_orders(guest)) == 1
+
+
+def test_booking_needs_login(client, house_id):
+    client.get("/api/logout")
+    assert book(client, house_id, day(1), day(2))["errcode"] == "4102"
+
+
+@pytest.mark.parametrize("body", [
+    {"start_date": "2030-01-01", "end_date": "2030-01-02"},
+    {"house_id": "abc", "start_date": "2030-01-01", "end_date": "2030-01-02"},
+    {"house_id": 1, "end_date": "2030-01-02"},
+    {"house_id": 1, "start_date": "2030-01-01"},
+    {"house_id": 1, "start_date": "2030/01/01", "end_date": "2030-01-02"},
+    {"house_id": 1, "start_date": "2030-02-30", "end_date": "2030-03-02"},
+])
+def test_booking_parameters(guest, body):
+    assert guest.api("POST", "/api/order", json=body)["errcode"] == "4103"
+
+
+@pytest.mark.parametrize("start, end", [(-1, 1), (5, 4), (400, 401), (1, 31)])
+def test_booking_dates_and_stay_length(guest, house_id, start, end):
+    """Past start, end before start, too far ahead, longer than max_days (30)."""
+    assert book(guest, house_id, day(start), day(end))["errcode"] == "4103"
+
+
+def test_booking_shorter_than_min_days(landlord, guest):
+    house = publish_house(landlord, title="周租公寓", min_days=3, max_days=0)
+    assert book(guest, house, day(1), day(2))["errcode"] == "4103"
+    assert book(guest, house, day(1), day(3))["errcode"] == "0"
+    assert book(guest, house, day(10), day(60))["errcode"] == "0"  # max_days 0: no upper limit
+
+
+def test_unknown_house(guest):
+    assert book(guest, 999999, day(1), day(2))["errcode"] == "4002"
+
+
+def test_booking_own_house(landlord, house_id):
+    assert book(landlord, house_id, day(1), day(2))["errcode"] == "4105"
+
+
+def test_overlapping_stays(guest, house_id, new_client, redis_client):
+    other = new_client()
+    register(other, redis_client, "13700000003")
+    assert book(guest, house_id, day(10), day(12))["errcode"] == "0"
+    taken = book(other, house_id, day(12), day(14))  # starts on the other's last night
+    assert taken["errcode"] == "4004" and "预订" in taken["errmsg"]
+    assert book(other, house_id, day(8), day(10))["errcode"] == "4004"  # ends on its first night
+    assert book(other, house_id, day(11), day(11))["errcode"] == "4004"  # inside
+    assert book(other, house_id, day(5), day(20))["errcode"] == "4004"  # around
+    assert book(other, house_id, day(13), day(15))["errcode"] == "0"  # back to back after
+    assert book(other, house_id, day(7), day(9))["errcode"] == "0"  # back to back before
+
+
+# ---- landlord: accept and reject ------------------------------------------------------------
+
+def test_accept_counts_toward_order_count(landlord, guest, house_id):
+    order_id = book(guest, house_id, day(1), day(2))["order_id"]
+    assert detail(guest, house_id)["order_count"] == 0
+    assert act(landlord, "accept", order_id) == {"errcode": "0", "errmsg": "OK"}
+    assert my_orders(guest)[0]["status"] == 3
+    assert detail(guest, house_id)["order_count"] == 1
+    assert act(landlord, "accept", order_id)["errcode"] == "4004"
+
+
+def test_only_the_landlord_accepts_or_rejects(guest, house_id):
+    order_id = book(guest, house_id, day(1), day(2))["order_id"]
+    assert act(guest, "accept", order_id)["errcode"] == "4105"
+    assert act(guest, "reject", order_id, reject_reason="no")["errcode"] == "4105"
+    assert my_orders(guest)[0]["status"] == 0
+
+
+def test_unknown_order(landlord):
+    for action, fields in [("accept", {}), ("reject", {"reject_reason": "x"}),
+                           ("comment", {"comment": "x"}), ("cancel", {})]:
+        assert act(landlord, action, 424242, **fields)["errcode"] == "4002"
+
+
+@pytest.mark.parametrize("fields", [{}, {"order_id": "x"}, {"order_id": 0}])
+def test_order_id_is_required(landlord, fields):
+    assert landlord.api("POST", "/api/order/accept", json=fields)["errcode"] == "4103"
+
+
+def test_reject_with_reason_frees_the_nights(landlord, guest, house_id, new_client, redis_client):
+    order_id = book(guest, house_id, day(1), day(3))["order_id"]
+    assert act(landlord, "reject", order_id, reject_reason="房屋维修中")["errcode"] == "0"
+    (order,) = my_orders(guest)
+    assert order["status"] == 6 and order["comment"] == "房屋维修中"
+    assert my_orders(landlord, "landlord")[0]["comment"] == "房屋维修中"
+    assert book(guest, house_id, day(1), day(3))["errcode"] == "0"
+
+
+def test_reject_alias(landlord, guest, house_id):
+    order_id = book(guest, house_id, day(1), day(3))["order_id"]
+    body = landlord.api("POST", "/api/house/reject", json={"order_id": order_id, "reject_reason": "满房"})
+    assert body["errcode"] == "0"
+    assert my_orders(guest)[0]["status"] == 6
+
+
+@pytest.mark.parametrize("reason", [None, "", "   ", "x" * 257])
+def test_reject_reason_rules(landlord, guest, house_id, reason):
+    order_id = book(guest, house_id, day(1), day(3))["order_id"]
+    fields = {} if reason is None else {"reject_reason": reason}
+    assert act(landlord, "reject", order_id, **fields)["errcode"] == "4103"
+    assert my_orders(guest)[0]["status"] == 0
+
+
+def test_reject_after_accept_is_refused(landlord, guest, house_id):
+    order_id = book(guest, house_id, day(1), day(3))["order_id"]
+    act(landlord, "accept", order_id)
+    assert act(landlord, "reject", order_id, reject_reason="改主意了")["errcode"] == "4004"
+
+
+# ---- guest: review and cancel ---------------------------------------------------------------
+
+def test_review_appears_in_the_detail_at_once(landlord, guest, house_id):
+    order_id = book(guest, house_id, day(1), day(2))["order_id"]
+    assert act(guest, "comment", order_id, comment="too early")["errcode"] == "4004"
+    act(landlord, "accept", order_id)
+    assert act(landlord, "comment", order_id, comment="自己评自己")["errcode"] == "4105"
+    assert act(guest, "comment", order_id, comment="干净整洁，\n房东很热情")["errcode"] == "0"
+    (order,) = my_orders(guest)
+    assert order["status"] == 4 and order["comment"] == "干净整洁，\n房东很热情"
+    (review,) = detail(guest, house_id)["comments"]
+    assert review["content"] == "干净整洁，\n房东很热情"
+    assert review["user_name"] == "匿名用户"  # the guest's name is still their mobile
+    datetime.datetime.strptime(review["ctime"], "%Y-%m-%d %H:%M:%S")
+    assert act(guest, "comment", order_id, comment="again")["errcode"] == "4004"
+
+
+@pytest.mark.parametrize("comment", [None, "", "x" * 1001, "bad\x00byte"])
+def test_review_rules(landlord, guest, house_id, comment):
+    order_id = book(guest, house_id, day(1), day(2))["order_id"]
+    act(landlord, "accept", order_id)
+    fields = {} if comment is None else {"comment": comment}
+    assert act(guest, "comment", order_id, **fields)["errcode"] == "4103"
+
+
+def test_cancel_frees_the_nights(landlord, guest, house_id):
+    order_id = book(guest, house_id, day(1), day(3))["order_id"]
+    assert act(landlord, "cancel", order_id)["errcode"] == "4105"
+    assert act(guest, "cancel", order_id)["errcode"] == "0"
+    assert my_orders(guest)[0]["status"] == 5
+    assert act(guest, "cancel", order_id)["errcode"] == "4004"
+    assert book(guest, house_id, day(2), day(2))["errcode"] == "0"
+
+
+def test_an_accepted_order_cannot_be_cancelled(landlord, guest, house_id):
+    order_id = book(guest, house_id, day(1), day(3))["order_id"]
+    act(landlord, "accept", order_id)
+    assert act(guest, "cancel", order_id)["errcode"] == "4004"
+
+
+# ---- lists ----------------------------------------------------------------------------------
+
+def test_lists_of_both_roles_newest_first(landlord, guest, house_id):
+    first = book(guest, house_id, day(1), day(1))["order_id"]
+    second = book(guest, house_id, day(5), day(6))["order_id"]
+    assert [o["order_id"] for o in my_orders(guest)] == [second, first]
+    assert [o["order_id"] for o in my_orders(guest, "custom")] == [second, first]
+    assert [o["order_id"] for o in my_orders(landlord, "landlord")] == [second, first]
+    assert my_orders(landlord) == []
+    assert my_orders(guest, "landlord") == []
+
+
+def test_unknown_role(guest):
+    assert guest.api("GET", "/api/order/my?role=admin")["errcode"] == "4103"
+
+
+def test_lists_need_login(client):
+    assert client.api("GET", "/api/order/my")["errcode"] == "4102"
+
+
+# ---- caches see every order change ----------------------------------------------------------
+
+def search(client, start, end, path="/api/house/list2"):
+    return [h["house_id"] for h in client.api("GET", f"{path}?aid=2&sd={start}&ed={end}")["data"]]
+
+
+def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, house_id):
+    assert search(guest, day(1), day(2)) == [house_id]
+    order_id = book(guest, house_id, day(1), day(2))["order_id"]
+    assert search(guest, day(1), day(2)) == []
+    assert search(guest, day(2), day(4)) == []
+    assert search(guest, day(3), day(4)) == [house_id]
+    act(guest, "cancel", order_id)
+    assert search(guest, day(1), day(2)) == [house_id]
+    order_id = book(guest, house_id, day(1), day(2))["order_id"]
+    act(landlord, "reject", order_id, reject_reason="满房")
+    assert search(guest, day(1), day(2)) == [house_id]
+    order_id = book(guest, house_id, day(1), day(2))["order_id"]
+    act(landlord, "accept", order_id)
+    assert search(guest, day(1), day(2)) == []
+    assert detail(guest, house_id)["order_count"] == 1
+    act(guest, "comment", order_id, comment="好")
+    assert detail(guest, house_id)["comments"][0]["content"] == "好"
+    assert search(guest, day(1), day(2)) == [house_id]  # a completed stay holds no nights
+
+
+# ---- concurrency ----------------------------------------------------------------------------
+
+GUESTS = 6
+REQUESTS_PER_GUEST = 5
+
+
+def test_simultaneous_overlapping_bookings_have_exactly_one_winner(server, house_id, redis_client,
+                                                                   new_client, db_conn):
+    clients = []
+    for i in range(GUESTS):
+        guest = new_client()
+        register(guest, redis_client, f"1360000{i:04d}")
+        for _ in range(REQUESTS_PER_GUEST):  # one connection per request, as separate tabs would
+            clients.append(new_client())
+            clients[-1].cookies.update(guest.cookies)
+    # every request overlaps every other one on the night day(12)
+    ranges = [(day(10 + i % 3), day(12 + i % 4)) for i in range(len(clients))]
+    barrier = threading.Barrier(len(clients))
+    answers = []
+
+    def fire(client, start, end):
+        barrier.wait()
+        answers.append(book(client, house_id, start, end)["errcode"])
+
+    threads = [threading.Thread(target=fire, args=(client, *dates)) for client, dates in zip(clients, ranges)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    assert sorted(answers) == ["0"] + ["4004"] * (len(ranges) - 1)
+    with db_conn.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM ih_order WHERE house_id = %s AND status IN (0, 3)", (house_id,))
+        assert cur.fetchone()[0] == 1
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT night) FROM ih_booked_night WHERE house_id = %s",
+                    (house_id,))
+        held, distinct = cur.fetchone()
+        assert held == distinct > 0
+    print(f"\n{len(ranges)} simultaneous bookings: 1 won, {len(ranges) - 1} got 4004 in {elapsed:.2f}s")
