@@ -20,6 +20,7 @@ $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
 setup: $(VENV)/.runtime
 
 setup-test: $(VENV)/.test
+	bash scripts/ensure_chromium.sh
 
 services:
 	bash scripts/ensure_services.sh

@@ -49,7 +49,7 @@ class ServerProcess:
     def __init__(self, name, database=TEST_DB, redis_db=TEST_REDIS_DB, **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.media_root = OUTPUT / f"media-{name}"
+        self.media_root = OUTPUT / f"media-{database}-{name}"  # runs on other databases may run at once
         self.log_path = OUTPUT / f"server-{name}.log"
         self.env = {**os.environ,
                     "IHOME_MYSQL_URL": f"mysql://root:@127.0.0.1:3306/{database}",

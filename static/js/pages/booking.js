@@ -1,0 +1,79 @@
+// Booking: pick the first and last night; nights and total follow live; the house's limits hold.
+import { api, session } from "../api.js";
+import { addDays, h, inclusiveNights, isISODate, photo, replace, todayISO, yuan } from "../dom.js";
+import { navigate, setQuery } from "../router.js";
+import { busy, datePair, toast } from "../widgets.js";
+import { stayLimits } from "./house.js";
+
+const DATES_TAKEN = "4004";
+
+export async function bookingPage({ view, params, query }) {
+  const house = (await api("GET", `/api/house/info?house_id=${params[0]}`)).data;
+  const firstNight = isISODate(query.get("sd")) && query.get("sd") >= todayISO() ? query.get("sd") : "";
+  const lastNight = firstNight && isISODate(query.get("ed")) && query.get("ed") >= firstNight ? query.get("ed") : "";
+  const dates = datePair(firstNight, lastNight);
+  const nights = h("strong", { "data-testid": "nights" }, "-");
+  const total = h("strong", { "data-testid": "total" }, "-");
+  const problem = h("p", { class: "field-error", role: "alert", "data-testid": "booking-error" });
+  const taken = h("div", { class: "alert", role: "alert", "data-testid": "dates-taken", hidden: true });
+  const submit = h("button", { class: "btn btn-primary btn-block", type: "submit", disabled: true }, "提交订单");
+
+  function check() {
+    taken.hidden = true;
+    const start = dates.start.value;
+    const end = dates.end.value;
+    setQuery({ sd: start, ed: end });
+    let message = dates.problem();
+    const count = start && end && !message ? inclusiveNights(start, end) : 0;
+    if (!message && count && count < house.min_days) message = `本房源至少入住${house.min_days}晚`;
+    if (!message && count && house.max_days && count > house.max_days) message = `本房源最多入住${house.max_days}晚`;
+    nights.textContent = count ? `${count}晚` : "-";
+    total.textContent = count ? yuan(count * house.price) : "-";
+    problem.textContent = message || "";
+    submit.disabled = Boolean(message) || !count;
+  }
+
+  // The last night follows the first when the house needs a minimum stay.
+  dates.start.addEventListener("change", () => {
+    if (dates.start.value && !dates.end.value) dates.end.value = addDays(dates.start.value, house.min_days - 1);
+  });
+  [dates.start, dates.end].forEach((input) => input.addEventListener("change", check));
+  [dates.start, dates.end].forEach((input) => input.addEventListener("input", check));
+
+  const form = h("form", { class: "card booking-form" },
+    h("h3", {}, "选择日期"), dates.element,
+    h("p", { class: "muted" }, `入住晚数按首晚到最后一晚计算（含首尾），本房源可订${stayLimits(house)}。`),
+    h("dl", { class: "booking-summary" },
+      h("dt", {}, "单价"), h("dd", {}, `${yuan(house.price)}/晚`),
+      h("dt", {}, "入住"), h("dd", {}, nights),
+      h("dt", {}, "总价"), h("dd", { class: "booking-total" }, total)),
+    problem, taken, submit);
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    busy(submit, async () => {
+      try {
+        const body = await api("POST", "/api/order",
+          { json: { house_id: house.hid, start_date: dates.start.value, end_date: dates.end.value } });
+        toast(`预订成功（订单号 ${body.order_id}），等待房东接单`);
+        navigate("/orders", { replace: true });
+      } catch (error) {
+        if (error.redirected) return;
+        if (error.errcode === DATES_TAKEN) {
+          replace(taken, h("strong", {}, "手慢了，所选日期刚刚被别人订走了"), h("span", {}, error.errmsg));
+          taken.hidden = false;
+        } else {
+          problem.textContent = error.errmsg;
+        }
+      }
+    });
+  });
+
+  const own = session.user && Number(session.user.user_id) === Number(house.user_id);
+  replace(view, h("div", { class: "booking" },
+    h("section", { class: "card booking-house" },
+      photo(house.images[0], house.title, "booking-photo"),
+      h("div", {}, h("h2", { "data-testid": "house-title" }, house.title), h("p", { class: "price" }, `${yuan(house.price)}/晚`))),
+    own ? h("p", { class: "alert" }, "这是您自己的房源，不能预订") : form));
+  check();
+}

@@ -1,0 +1,106 @@
+// Orders, as the guest (review, cancel) or as the landlord (accept, reject with a reason).
+import { api } from "../api.js";
+import { h, photo, replace, yuan } from "../dom.js";
+import { emptyState, linkButton, openDialog, toast } from "../widgets.js";
+
+const STATUS = {
+  0: ["待接单", "wait"],
+  3: ["待评价", "accepted"],
+  4: ["已完成", "done"],
+  5: ["已取消", "closed"],
+  6: ["已拒单", "closed"],
+};
+const COMMENT_MAX = 1000;
+const REASON_MAX = 256;
+
+function textArea(placeholder, maxlength) {
+  return h("textarea", { rows: 4, maxlength, placeholder, required: true });
+}
+
+// Asks for a text (review, reason), posts it, and reloads the list on success.
+function askText({ title, placeholder, maxlength, confirmText, url, field, order, reload, onLeave, done }) {
+  const input = textArea(placeholder, maxlength);
+  openDialog({
+    title, body: input, confirmText, onLeave,
+    onConfirm: async () => {
+      const text = input.value.trim();
+      if (!text) throw new Error("请填写内容");
+      await api("POST", url, { json: { order_id: order.order_id, [field]: text } });
+      toast(done);
+      await reload();
+    },
+  });
+}
+
+function confirmAction({ title, url, order, reload, onLeave, done }) {
+  openDialog({
+    title, body: h("p", {}, order.title), onLeave,
+    onConfirm: async () => {
+      await api("POST", url, { json: { order_id: order.order_id } });
+      toast(done);
+      await reload();
+    },
+  });
+}
+
+function actions(order, role, context) {
+  const button = (text, className, onclick) => h("button", { class: `btn ${className}`, type: "button", onclick }, text);
+  const shared = { order, ...context };
+  if (role === "custom" && order.status === 0) {
+    return [button("取消订单", "", () => confirmAction({ ...shared, title: "确定取消这个订单吗？", url: "/api/order/cancel", done: "订单已取消" }))];
+  }
+  if (role === "custom" && order.status === 3) {
+    return [button("发表评价", "btn-primary", () => askText({
+      ...shared, title: "评价这次入住", placeholder: `说说这次入住的感受（${COMMENT_MAX}字以内）`, maxlength: COMMENT_MAX,
+      confirmText: "提交评价", url: "/api/order/comment", field: "comment", done: "感谢您的评价",
+    }))];
+  }
+  if (role === "landlord" && order.status === 0) {
+    return [
+      button("拒单", "", () => askText({
+        ...shared, title: "拒绝这个订单", placeholder: `告诉房客拒单的原因（${REASON_MAX}字以内）`, maxlength: REASON_MAX,
+        confirmText: "确定拒单", url: "/api/order/reject", field: "reject_reason", done: "已拒单",
+      })),
+      button("接单", "btn-primary", () => confirmAction({ ...shared, title: "确定接下这个订单吗？", url: "/api/order/accept", done: "已接单" })),
+    ];
+  }
+  return [];
+}
+
+function commentLine(order, role) {
+  if (!order.comment) return null;
+  const label = order.status === 6 ? "拒单原因" : role === "custom" ? "我的评价" : "房客评价";
+  return h("p", { class: "order-comment" }, h("strong", {}, label + "："), order.comment);
+}
+
+function orderCard(order, role, context) {
+  const [label, tone] = STATUS[order.status] || ["未知状态", "closed"];
+  return h("li", { class: "card order", "data-order-id": order.order_id },
+    h("div", { class: "order-head" },
+      h("span", { class: "muted small" }, `订单号 ${order.order_id} · ${order.ctime}`),
+      h("span", { class: `status status-${tone}`, "data-testid": "order-status" }, label)),
+    h("a", { class: "order-house", href: `#/house/${Number(order.house_id)}` },
+      photo(order.img_url, order.title, "order-photo"),
+      h("div", {},
+        h("h3", { class: "house-title" }, order.title),
+        h("p", {}, `${order.start_date} 至 ${order.end_date} · 共${order.days}晚`),
+        h("p", { class: "price" }, `合计 ${yuan(order.amount)}`))),
+    commentLine(order, role),
+    h("div", { class: "order-actions" }, actions(order, role, context)));
+}
+
+export async function ordersPage({ view, onLeave }, role) {
+  const list = h("div", { class: "orders-list" });
+  const tab = (href, text, active) => h("a", { class: active ? "tab active" : "tab", href: "#" + href }, text);
+  replace(view, h("div", { class: "orders" },
+    h("nav", { class: "tabs" }, tab("/orders", "我的订单", role === "custom"), tab("/lorders", "客户订单", role === "landlord")),
+    list));
+  async function reload() {
+    const { orders } = await api("GET", `/api/order/my?role=${role}`);
+    replace(list, orders.length
+      ? h("ul", { class: "order-list", "data-testid": "orders" }, orders.map((order) => orderCard(order, role, { reload, onLeave })))
+      : emptyState(role === "custom" ? "还没有订单，去找个好房子吧" : "还没有房客下单",
+        role === "custom" ? linkButton("/search", "去找房") : null));
+  }
+  await reload();
+}

@@ -1,0 +1,101 @@
+// Register: image captcha, then an SMS code, then the password.
+import { api, session } from "../api.js";
+import { h, randomId, replace } from "../dom.js";
+import { navigate, safeNext } from "../router.js";
+import { busy, Fields, submitButton } from "../widgets.js";
+import { authSwitch, mobileRow, typedMobile } from "./login.js";
+
+const SMS_WAIT_SECONDS = 60;
+const PASSWORD_MIN = 8;
+const PASSWORD_MAX = 128;
+
+export async function registerPage({ view, query, onLeave }) {
+  const next = safeNext(query.get("next"), "/my");
+  const fields = new Fields();
+  let captchaId = "";
+  const captcha = h("img", { class: "captcha", alt: "图片验证码，点击换一张", title: "看不清？点击换一张", "data-testid": "captcha" });
+  const piccode = h("input", { type: "text", maxlength: 4, autocomplete: "off", placeholder: "图片验证码" });
+
+  // A new id per image; the previous one is sent as `pre` so the server forgets it.
+  function refreshCaptcha() {
+    const previous = captchaId;
+    captchaId = randomId();
+    captcha.src = `/api/piccode?cur=${captchaId}${previous ? "&pre=" + previous : ""}`;
+    piccode.value = "";
+  }
+  captcha.addEventListener("click", refreshCaptcha);
+
+  const smsButton = h("button", { class: "btn btn-sms", type: "button", "data-testid": "sms-button" }, "获取验证码");
+  let countdown = null;
+  function startCountdown() {
+    let left = SMS_WAIT_SECONDS;
+    smsButton.disabled = true;
+    smsButton.textContent = `${left}秒后重发`;
+    countdown = setInterval(() => {
+      left -= 1;
+      if (left > 0) {
+        smsButton.textContent = `${left}秒后重发`;
+        return;
+      }
+      clearInterval(countdown);
+      smsButton.disabled = false;
+      smsButton.textContent = "重新获取";
+    }, 1000);
+  }
+  onLeave(() => clearInterval(countdown));
+
+  const smsHint = h("p", { class: "field-hint", role: "status", "data-testid": "sms-hint" });
+  smsButton.addEventListener("click", async () => {
+    fields.clear();
+    smsHint.textContent = "";
+    const mobile = typedMobile(fields);
+    const answer = piccode.value.trim();
+    if (!mobile) return;
+    if (!answer) return fields.show("piccode", "请输入图片验证码");
+    smsButton.disabled = true;
+    try {
+      await api("POST", "/api/smscode", { json: { mobile, piccode: answer, piccode_id: captchaId } });
+      smsHint.textContent = "短信验证码已发送，5分钟内有效";
+      startCountdown();
+    } catch (error) {
+      smsButton.disabled = false;
+      fields.showApiError(error, { 4002: "piccode", 4003: "mobile", 4004: "piccode", 4201: "phonecode", 4301: "phonecode" });
+    }
+    // The server checks a captcha once, right or wrong: each answer needs a fresh image.
+    refreshCaptcha();
+  });
+
+  const submit = submitButton("注册");
+  const form = h("form", { class: "card auth-form", novalidate: true },
+    h("h2", {}, "注册爱家账号"),
+    mobileRow(fields),
+    fields.row("piccode", "图片验证码", piccode, { extra: captcha }),
+    fields.row("phonecode", "短信验证码", h("input", { type: "text", inputmode: "numeric", maxlength: 6, autocomplete: "one-time-code", placeholder: "6位短信验证码" }), { extra: smsButton }),
+    smsHint,
+    fields.row("password", "密码", h("input", { type: "password", autocomplete: "new-password", placeholder: `${PASSWORD_MIN}-${PASSWORD_MAX}位` })),
+    fields.row("password2", "确认密码", h("input", { type: "password", autocomplete: "new-password", placeholder: "再输入一次密码" })),
+    fields.formError, submit, authSwitch("已有账号？", "/login", next));
+
+  fields.onSubmit(form, () => {
+    const mobile = typedMobile(fields);
+    const phonecode = fields.value("phonecode");
+    const password = fields.controls.get("password").value;
+    if (!mobile) return;
+    if (!/^\d{6}$/.test(phonecode)) return fields.show("phonecode", "请输入6位短信验证码");
+    if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+      return fields.show("password", `密码长度应为${PASSWORD_MIN}-${PASSWORD_MAX}个字符`);
+    }
+    if (password !== fields.controls.get("password2").value) return fields.show("password2", "两次输入的密码不一致");
+    return busy(submit, async () => {
+      try {
+        await api("POST", "/api/register", { json: { mobile, phonecode, password } });
+        await session.refresh();
+        navigate(next, { replace: true });
+      } catch (error) {
+        fields.showApiError(error, { 4002: "phonecode", 4003: "mobile", 4004: "phonecode", 4106: "password", 4201: "phonecode" });
+      }
+    });
+  });
+  replace(view, form);
+  refreshCaptcha();
+}

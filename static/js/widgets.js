@@ -1,0 +1,163 @@
+// Pieces several pages share: labelled fields with their own error line, states, toasts, dialogs.
+import { api } from "./api.js";
+import { h, icon, ICONS, replace, todayISO } from "./dom.js";
+
+// A form's fields by request-argument name, each with an error line right under it, so an
+// error from the server lands next to the field it concerns ("_form" is the form as a whole).
+export class Fields {
+  constructor() {
+    this.controls = new Map();
+    this.errors = new Map();
+    this.errors.set("_form", h("p", { class: "field-error form-error", role: "alert", "data-error-for": "_form" }));
+  }
+
+  row(name, label, control, { hint, extra } = {}) {
+    this.controls.set(name, control);
+    control.name = control.name || name;
+    if (!control.id) control.id = `field-${name}`;
+    const error = h("p", { class: "field-error", role: "alert", "data-error-for": name });
+    this.errors.set(name, error);
+    return h("div", { class: "field" },
+      h("label", { for: control.id }, label),
+      extra ? h("div", { class: "field-inline" }, control, extra) : control,
+      hint ? h("p", { class: "field-hint" }, hint) : null,
+      error);
+  }
+
+  // Runs `handler` instead of sending the form, with the previous errors cleared.
+  onSubmit(form, handler) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.clear();
+      handler();
+    });
+  }
+
+  get formError() {
+    return this.errors.get("_form");
+  }
+
+  value(name) {
+    return this.controls.get(name).value.trim();
+  }
+
+  show(name, message) {
+    const target = this.errors.has(name) ? name : "_form";
+    this.errors.get(target).textContent = message;
+    this.controls.get(target)?.setAttribute("aria-invalid", "true");
+  }
+
+  clear() {
+    for (const [name, error] of this.errors) {
+      error.textContent = "";
+      this.controls.get(name)?.removeAttribute("aria-invalid");
+    }
+  }
+
+  // Put a failed call's message next to its field: `byCode` maps errcodes to fields, and a
+  // 4103 goes to the argument its message names.
+  showApiError(error, byCode = {}) {
+    const named = error.errcode === "4103" && error.param;
+    this.show(byCode[error.errcode] || (named && this.controls.has(named) ? named : "_form"), error.errmsg);
+  }
+}
+
+export function submitButton(text) {
+  return h("button", { class: "btn btn-primary btn-block", type: "submit" }, text);
+}
+
+// Runs `work` with the button disabled, so a double click cannot send twice.
+export async function busy(button, work) {
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+  }
+}
+
+export function emptyState(text, action) {
+  return h("div", { class: "state state-empty" }, icon(ICONS.empty, "icon state-icon"), h("p", {}, text), action || null);
+}
+
+export function loading() {
+  return h("p", { class: "loading" }, "加载中…");
+}
+
+export function linkButton(href, text, className = "btn btn-primary") {
+  return h("a", { class: className, href: "#" + href }, text);
+}
+
+export function toast(text) {
+  document.querySelectorAll(".toast").forEach((earlier) => earlier.remove());
+  const note = h("div", { class: "toast", role: "status" }, text);
+  document.body.append(note);
+  setTimeout(() => note.remove(), 2600);
+}
+
+// A modal asking for confirmation (and maybe some input). `onConfirm` may throw an ApiError:
+// its message is shown in the dialog, which stays open.
+export function openDialog({ title, body, confirmText = "确定", onConfirm, onLeave }) {
+  const error = h("p", { class: "field-error", role: "alert" });
+  const confirm = h("button", { class: "btn btn-primary", type: "submit" }, confirmText);
+  const close = () => overlay.remove();
+  const form = h("form", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-label": title, novalidate: true },
+    h("h2", {}, title), body || null, error,
+    h("div", { class: "dialog-actions" },
+      h("button", { class: "btn", type: "button", onclick: close }, "取消"), confirm));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.textContent = "";
+    await busy(confirm, async () => {
+      try {
+        await onConfirm();
+        close();
+      } catch (failure) {
+        if (!failure.redirected) error.textContent = failure.errmsg || failure.message;
+      }
+    });
+  });
+  const overlay = h("div", { class: "overlay", onclick: (event) => event.target === overlay && close() }, form);
+  document.body.append(overlay);
+  onLeave(close);
+  (form.querySelector("textarea, input") || confirm).focus();
+}
+
+let areaCache = null;
+
+export async function areas() {
+  areaCache = areaCache || api("GET", "/api/house/area").then((body) => body.data);
+  try {
+    return await areaCache;
+  } catch (error) {
+    areaCache = null;
+    throw error;
+  }
+}
+
+export function areaOptions(select, list, selected, emptyLabel) {
+  replace(select,
+    h("option", { value: "" }, emptyLabel),
+    list.map((area) => h("option", { value: area.area_id, selected: String(area.area_id) === String(selected) }, area.name)));
+  return select;
+}
+
+// First night and last night (inclusive), as the search and the booking both understand them.
+export function datePair(startValue, endValue, { startLabel = "入住日期", endLabel = "最后一晚" } = {}) {
+  const today = todayISO();
+  const start = h("input", { type: "date", id: "date-start", name: "sd", min: today, value: startValue });
+  const end = h("input", { type: "date", id: "date-end", name: "ed", min: startValue || today, value: endValue });
+  start.addEventListener("change", () => {
+    end.min = start.value || today;
+    if (start.value && end.value && end.value < start.value) end.value = start.value;
+  });
+  const element = h("div", { class: "date-pair" },
+    h("div", { class: "field" }, h("label", { for: "date-start" }, startLabel), start),
+    h("div", { class: "field" }, h("label", { for: "date-end" }, endLabel), end));
+  const problem = () => {
+    if (start.value && start.value < today) return "入住日期不能早于今天";
+    if (start.value && end.value && end.value < start.value) return "最后一晚不能早于入住日期";
+    return null;
+  };
+  return { element, start, end, problem };
+}
