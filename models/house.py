@@ -28,6 +28,11 @@ DETAIL_COMMENTS = 30
 ANONYMOUS_REVIEWER = "匿名用户"
 
 
+def landlord_display_name(name, mobile):
+    """A landlord who kept their mobile as name is shown as 138****0001: a house page is public."""
+    return f"{mobile[:3]}****{mobile[-4:]}" if name == mobile else name
+
+
 @dataclasses.dataclass(frozen=True)
 class Search:
     """A validated search: the area, the nights first..last (both or neither), order, page."""
@@ -84,7 +89,7 @@ async def detail(db, media_url, house_id):
     house = await db.fetchone(
         "SELECT h.id AS hid, h.user_id, h.title, h.price, h.deposit, h.address, h.area_id,"
         " a.name AS area_name, h.room_count, h.acreage, h.unit, h.capacity, h.beds, h.min_days,"
-        " h.max_days, h.order_count, u.name AS user_name, u.avatar AS user_avatar"
+        " h.max_days, h.order_count, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
         " FROM ih_house h JOIN ih_area a ON a.id = h.area_id JOIN ih_user u ON u.id = h.user_id"
         " WHERE h.id = %s", (house_id,))
     if house is None:
@@ -97,6 +102,7 @@ async def detail(db, media_url, house_id):
                     " JOIN ih_user u ON u.id = o.user_id WHERE o.house_id = %s AND o.status = %s"
                     " ORDER BY o.updated_at DESC, o.id DESC LIMIT %s",
                     (house_id, COMPLETE, DETAIL_COMMENTS)))
+    house["user_name"] = landlord_display_name(house["user_name"], house.pop("mobile"))
     house["user_avatar"] = _image_url(media_url, house["user_avatar"])
     house["images"] = [media_url(row["image"]) for row in images]
     house["facilities"] = [row["facility_id"] for row in facilities]

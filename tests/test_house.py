@@ -160,8 +160,8 @@ def test_detail_shows_every_field_and_the_visitor(landlord, new_client):
         "hid": house_id, "user_id": landlord_id, "title": "后海边的四合院", "price": 28850, "deposit": 50000,
         "address": "西城区后海北沿1号", "area_id": 2, "area_name": "西城区", "room_count": 2, "acreage": 60,
         "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "min_days": 1, "max_days": 30, "order_count": 0,
-        "user_name": LANDLORD_MOBILE, "user_avatar": None, "images": [], "facilities": [1, 2, 3],
-        "comments": []}
+        "user_name": "138****0001",  # the landlord's mobile is not shown to the public
+        "user_avatar": None, "images": [], "facilities": [1, 2, 3], "comments": []}
     anonymous = detail(new_client(), house_id)
     assert anonymous["user_id"] == -1
     assert anonymous["data"] == body["data"]
