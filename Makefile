@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run test setup setup-test services clean
+.PHONY: run test setup setup-test services bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,6 +15,10 @@ $(VENV)/.runtime: requirements.txt
 
 $(VENV)/.test: requirements-test.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+$(VENV)/.bench: requirements-bench.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
 setup: $(VENV)/.runtime
@@ -30,6 +34,12 @@ run: setup services
 
 test: setup-test services
 	$(PY) -m pytest -W error $(PYTEST_ARGS)
+
+# `make bench [HOUSES=1000,100000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
+bench: setup services $(VENV)/.bench
+	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
+		|| { echo "bench: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }
+	$(PY) -m bench.run $(if $(HOUSES),--houses=$(HOUSES)) $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache
