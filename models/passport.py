@@ -6,6 +6,7 @@ import secrets
 from models import user as users
 from utils import captcha_image, timefmt
 from utils.errors import RET, ApiError
+from utils.lua import LuaScript
 from utils.sms import SmsError, send_with_timeout
 
 CAPTCHA_TTL = 180
@@ -38,7 +39,7 @@ def _login_failures_key(mobile):
 
 
 # Checks every quota and, only if all pass, takes one from each: a refused request costs nothing.
-_TAKE_SMS_QUOTA = """
+_TAKE_SMS_QUOTA = LuaScript("""
 local wait = redis.call('TTL', KEYS[1])
 if wait > 0 then return {1, wait} end
 for i = 2, 3 do
@@ -52,10 +53,10 @@ for i = 2, 3 do
     redis.call('EXPIRE', KEYS[i], ARGV[4])
 end
 return {0, 0}
-"""
+""")
 
 # A wrong code counts an attempt; the fifth wrong one voids the code.
-_CHECK_SMS_CODE = """
+_CHECK_SMS_CODE = LuaScript("""
 local code = redis.call('GET', KEYS[1])
 if not code then return 'expired' end
 if code == ARGV[1] then return 'ok' end
@@ -63,7 +64,7 @@ local wrong = redis.call('INCR', KEYS[2])
 if wrong == 1 then redis.call('EXPIRE', KEYS[2], math.max(redis.call('TTL', KEYS[1]), 1)) end
 if wrong >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1], KEYS[2]) end
 return 'wrong'
-"""
+""")
 
 _QUOTA_MESSAGES = {1: "发送过于频繁，请60秒后再试", 2: "该手机号今日获取验证码次数已达上限",
                    3: "当前网络今日获取验证码次数已达上限"}
@@ -95,8 +96,8 @@ async def send_sms_code(db, redis, sms_backend, mobile, client_ip, ip_daily_limi
         raise ApiError(RET.DATAEXIST, "该手机号已注册")
     day = timefmt.today().strftime("%Y%m%d")
     interval_key = f"ihome:sms_interval:{mobile}"
-    refused, wait = await redis.register_script(_TAKE_SMS_QUOTA)(
-        keys=[interval_key, f"ihome:sms_daily:{day}:{mobile}", f"ihome:sms_daily_ip:{day}:{client_ip}"],
+    refused, wait = await _TAKE_SMS_QUOTA(
+        redis, keys=[interval_key, f"ihome:sms_daily:{day}:{mobile}", f"ihome:sms_daily_ip:{day}:{client_ip}"],
         args=[SMS_RESEND_INTERVAL, SMS_MOBILE_DAILY_LIMIT, ip_daily_limit,
               timefmt.seconds_until_midnight() + 60])
     if refused:
@@ -115,8 +116,8 @@ async def send_sms_code(db, redis, sms_backend, mobile, client_ip, ip_daily_limi
 
 
 async def register(db, redis, hasher, mobile, sms_code, password):
-    outcome = await redis.register_script(_CHECK_SMS_CODE)(
-        keys=[sms_code_key(mobile), _sms_attempts_key(mobile)],
+    outcome = await _CHECK_SMS_CODE(
+        redis, keys=[sms_code_key(mobile), _sms_attempts_key(mobile)],
         args=[sms_code, SMS_MAX_WRONG_ATTEMPTS])
     if outcome == b"expired":
         raise ApiError(RET.NODATA, SMS_CODE_EXPIRED)
@@ -148,4 +149,6 @@ async def login(db, redis, hasher, mobile, password):
     await redis.delete(failures_key)
     if new_hash:
         await users.set_password_hash(db, user["user_id"], new_hash)
-    return {"user_id": user["user_id"], "name": user["name"], "mobile": user["mobile"]}
+    del user["password_hash"]
+    user["verified"] = bool(user["verified"])
+    return user

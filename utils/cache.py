@@ -8,6 +8,8 @@ import logging
 
 from redis.exceptions import RedisError
 
+from utils.lua import LuaScript
+
 log = logging.getLogger("ihome.cache")
 
 PREFIX = "ihome:cache"
@@ -17,10 +19,10 @@ TTL = 3600
 # The generation and the entry it names in one round trip: a cache hit costs a single EVALSHA.
 # The entry's key depends on the generation, so it cannot be declared in KEYS (fine on one Redis,
 # not on a Redis Cluster).
-_READ_CURRENT = """
+_READ_CURRENT = LuaScript("""
 local generation = redis.call('GET', KEYS[1]) or '0'
 return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
-"""
+""")
 
 
 def _generation_key(namespace):
@@ -43,8 +45,8 @@ async def get_or_build(redis, namespace, name, build, ttl=TTL):
     then built from the database.
     """
     try:
-        generation, cached = await redis.register_script(_READ_CURRENT)(
-            keys=[_generation_key(namespace)], args=[f"{PREFIX}:{namespace}:", f":{name}"])
+        generation, cached = await _READ_CURRENT(
+            redis, keys=[_generation_key(namespace)], args=[f"{PREFIX}:{namespace}:", f":{name}"])
     except RedisError as error:
         log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
         return await build()
