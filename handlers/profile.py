@@ -12,10 +12,11 @@ NAME_MAX = 32
 class ProfileHandler(BaseHandler):
     @login_required
     async def get(self):
-        user = await users.profile(self.db, self.session["user_id"])
-        avatar = user["avatar"] and self.application.storage.url(user["avatar"])
-        self.ok(data={"user_id": user["user_id"], "name": user["name"], "mobile": user["mobile"],
-                      "avatar": avatar, "real_name_verified": user["real_name"] is not None})
+        # Answered from the session, which every profile change updates (utils/session.py).
+        session = self.session
+        avatar = session["avatar"] and self.application.storage.url(session["avatar"])
+        self.ok(data={"user_id": session["user_id"], "name": session["name"], "mobile": session["mobile"],
+                      "avatar": avatar, "real_name_verified": session["verified"]})
 
 
 class AvatarHandler(UploadHandler):
@@ -27,6 +28,7 @@ class AvatarHandler(UploadHandler):
         # Stored before the row points at it: a failure leaves at most an unused file.
         key = await storage.save(image.content, image.extension)
         await users.set_avatar(self.db, self.session["user_id"], key)
+        await self.sessions.update_user(self.session["user_id"], avatar=key)
         await cache.invalidate(self.redis, cache.HOUSES)  # landlords' avatars show on house pages
         self.ok(data=storage.url(key))
 
@@ -37,7 +39,7 @@ class NameHandler(BaseHandler):
         name = params.text(self.args, "name", max_len=NAME_MAX)
         user_id = self.session["user_id"]
         await users.rename(self.db, user_id, self.session["mobile"], name)
-        await self.sessions.set_name(user_id, name)
+        await self.sessions.update_user(user_id, name=name)
         await cache.invalidate(self.redis, cache.HOUSES)  # landlords' names show on house pages
         self.ok()
 
@@ -54,6 +56,7 @@ class AuthHandler(BaseHandler):
         await users.verify_identity(self.db, self.session["user_id"],
                                     params.text(self.args, "real_name", max_len=users.REAL_NAME_MAX),
                                     params.text(self.args, "id_card", max_len=users.ID_CARD_LENGTH))
+        await self.sessions.update_user(self.session["user_id"], verified=True)
         self.ok()
 
 

@@ -9,9 +9,10 @@ from utils.errors import RET, ApiError
 
 
 async def find_by_mobile(db, mobile):
+    """The user's session fields (utils/session.USER_FIELDS) and password hash, or None."""
     return await db.fetchone(
-        "SELECT id AS user_id, name, mobile, password_hash FROM ih_user WHERE mobile = %s",
-        (mobile,))
+        "SELECT id AS user_id, name, mobile, avatar, real_name IS NOT NULL AS verified, password_hash"
+        " FROM ih_user WHERE mobile = %s", (mobile,))
 
 
 async def mobile_registered(db, mobile):
@@ -28,7 +29,7 @@ async def create(db, mobile, password_hash):
         if is_duplicate_key(error):
             raise ApiError(RET.DATAEXIST, "该手机号已注册") from None
         raise
-    return {"user_id": user_id, "name": mobile, "mobile": mobile}
+    return {"user_id": user_id, "name": mobile, "mobile": mobile, "avatar": None, "verified": False}
 
 
 async def set_password_hash(db, user_id, password_hash):

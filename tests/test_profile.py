@@ -11,7 +11,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from tests.conftest import DEFAULT_PASSWORD, id_card, register
+from tests.conftest import DEFAULT_PASSWORD, id_card, register, verify_identity
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -316,6 +316,16 @@ def test_avatar_change_retires_cached_house_pages(client, redis_client, user):
     before = int(redis_client.get("ihome:cache:gen:houses") or 0)
     upload_avatar(client, encode(halves((64, 64)), "JPEG"))
     assert int(redis_client.get("ihome:cache:gen:houses")) > before
+
+
+def test_avatar_and_verification_show_in_every_session(client, new_client, user):
+    other_browser = login(new_client)
+    url = upload_avatar(client, encode(halves((64, 64)), "JPEG"))["data"]
+    verify_identity(client)
+    for session in (client, other_browser):
+        assert profile(session)["avatar"] == url
+        assert profile(session)["real_name_verified"] is True
+    assert profile(login(new_client)) == profile(client)  # a new login reads them from the database
 
 
 # ---- display name ---------------------------------------------------------------------------
