@@ -48,6 +48,7 @@ _define("media_base_url", "/media/", str, "URL prefix of uploaded images in resp
 _define("max_image_bytes", 10 * 1024 * 1024, int, "largest accepted image upload in bytes")
 _define("page_size", 10, int, "houses per page of /api/house/list")
 _define("timezone", "Asia/Shanghai", str, "the site's time zone for dates and timestamps")
+_define("uvloop", True, bool, "run on uvloop's event loop instead of asyncio's default one")
 _define("hash_workers", 1, int, "threads hashing passwords (bounds argon2's CPU use)")
 _define("shutdown_timeout", 10.0, float, "seconds to let in-flight requests finish on SIGTERM")
 

@@ -6,6 +6,7 @@ import os
 import signal
 
 import redis.asyncio
+import uvloop
 import tornado.httpserver
 import tornado.netutil
 import tornado.process
@@ -84,7 +85,8 @@ def main():
         if options.debug:
             raise SystemExit("--debug reloads code and cannot be combined with --processes")
         tornado.process.fork_processes(options.processes)
-    asyncio.run(serve(sockets))
+    # uvloop runs the same asyncio code with a faster event loop (measured in docs/performance.md).
+    (uvloop.run if options.uvloop else asyncio.run)(serve(sockets))
 
 
 if __name__ == "__main__":
