@@ -139,10 +139,16 @@ def _search_filter(query):
     if query.first_night is not None:
         days = (query.last_night - query.first_night).days + 1
         conditions.append("h.min_days <= %s AND (h.max_days = 0 OR h.max_days >= %s)")
-        # ih_booked_night holds exactly the nights of active orders: a primary-key range probe.
+        # ih_booked_night holds exactly the nights of active orders; with a district, only that
+        # district's booked nights are looked at (migration 0004).
+        args += [days, days]
+        same_area = ""
+        if query.area_id is not None:
+            same_area = " AND n.area_id = %s"
+            args.append(query.area_id)
         conditions.append("NOT EXISTS (SELECT 1 FROM ih_booked_night n"
-                          " WHERE n.house_id = h.id AND n.night BETWEEN %s AND %s)")
-        args += [days, days, query.first_night, query.last_night]
+                          f" WHERE n.house_id = h.id{same_area} AND n.night BETWEEN %s AND %s)")
+        args += [query.first_night, query.last_night]
     return (" WHERE " + " AND ".join(conditions) if conditions else ""), args
 
 

@@ -83,7 +83,7 @@ async def _place_once(db, guest_id, house_id, start, end):
     days = (end - start).days + 1
     try:
         async with db.transaction() as cur:
-            await cur.execute("SELECT user_id, price, min_days, max_days FROM ih_house "
+            await cur.execute("SELECT user_id, area_id, price, min_days, max_days FROM ih_house "
                               "WHERE id = %s FOR UPDATE", (house_id,))
             house = await cur.fetchone()
             if house is None:
@@ -102,8 +102,9 @@ async def _place_once(db, guest_id, house_id, start, end):
                 " VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 (guest_id, house_id, start, end, days, house["price"], days * house["price"]))
             order_id = cur.lastrowid
-            await cur.executemany("INSERT INTO ih_booked_night (house_id, night, order_id) VALUES (%s, %s, %s)",
-                                  [(house_id, night, order_id) for night in nights(start, end)])
+            await cur.executemany(
+                "INSERT INTO ih_booked_night (house_id, night, area_id, order_id) VALUES (%s, %s, %s, %s)",
+                [(house_id, night, house["area_id"], order_id) for night in nights(start, end)])
     except pymysql.err.IntegrityError as error:
         if error.args[0] == 1062:  # a night already held: only if the house lock was bypassed
             raise ApiError(RET.DATAERR, DATES_TAKEN) from None

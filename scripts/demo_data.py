@@ -161,7 +161,7 @@ class DemoData:
         price = rng.randrange(80, 1500) * 100 + rng.choice([0, 0, 50, 99])
         photos = rng.sample(self.photos, rng.randrange(1, 5)) if rng.random() < 0.95 else []
         created = self.now - datetime.timedelta(seconds=rng.randrange(0, 730 * 24 * 3600))
-        orders = (self.add_orders(house_id, price, min_days, max_days, created)
+        orders = (self.add_orders(house_id, area_id, price, min_days, max_days, created)
                   if rng.random() < ORDERED_SHARE else [])
         title = rng.choice(TITLE_PLACES) + rng.choice(TITLE_KINDS)
         address = (f"北京市{rng.choice(TITLE_PLACES)}{rng.randrange(1, 300)}号"
@@ -180,7 +180,7 @@ class DemoData:
     def stay_days(self, min_days, max_days):
         return self.rng.randrange(min_days, (max_days or min_days + 6) + 1)
 
-    def add_orders(self, house_id, price, min_days, max_days, house_created):
+    def add_orders(self, house_id, area_id, price, min_days, max_days, house_created):
         """Past orders (reviewed, cancelled, rejected) and upcoming ones (waiting, accepted) that
         never share a night; returns their statuses."""
         rng = self.rng
@@ -210,7 +210,8 @@ class DemoData:
                                           min(updated, self.now)))
             if status in ACTIVE:
                 self.rows["ih_booked_night"] += [
-                    (house_id, start + datetime.timedelta(days=night), order_id) for night in range(days)]
+                    (house_id, start + datetime.timedelta(days=night), area_id, order_id)
+                    for night in range(days)]
             statuses.append(status)
             start = end + datetime.timedelta(days=rng.randrange(1, 25))
         return statuses
@@ -226,7 +227,7 @@ COLUMNS = {  # in insertion order, which the foreign keys need
     "ih_house_image": ("id", "house_id", "image", "created_at"),
     "ih_order": ("id", "user_id", "house_id", "begin_date", "end_date", "days", "house_price", "amount",
                  "status", "comment", "created_at", "updated_at"),
-    "ih_booked_night": ("house_id", "night", "order_id"),
+    "ih_booked_night": ("house_id", "night", "area_id", "order_id"),
 }
 
 
