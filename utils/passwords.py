@@ -5,8 +5,6 @@ pool is bounded so that a burst of logins cannot take every core away from servi
 """
 import asyncio
 import concurrent.futures
-import os
-import threading
 
 from passlib.context import CryptContext
 
@@ -15,22 +13,10 @@ CONTEXT = CryptContext(schemes=["argon2"], argon2__type="ID", argon2__memory_cos
                        argon2__rounds=2, argon2__parallelism=1)
 
 
-# Hashing threads run at a lower priority than the event loop (Linux nices a thread on its own),
-# so a burst of logins waits for spare CPU instead of slowing every other request.
-HASHING_NICENESS = 10
-
-
-def _lower_thread_priority():
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
-    except (AttributeError, OSError):
-        pass  # not Linux: the bounded pool still keeps hashing from taking every core
-
-
 class PasswordHasher:
     def __init__(self, workers):
-        self.executor = concurrent.futures.ThreadPoolExecutor(
-            max_workers=workers, thread_name_prefix="argon2", initializer=_lower_thread_priority)
+        self.executor = concurrent.futures.ThreadPoolExecutor(max_workers=workers,
+                                                              thread_name_prefix="argon2")
         # Verifying against this when the mobile is unknown makes both failures take equally long.
         self._decoy = CONTEXT.hash("not a password of anyone")
 
