@@ -39,6 +39,7 @@ _define("xheaders", False, bool, "trust X-Real-IP / X-Forwarded-For from a rever
 _define("mysql_url", "mysql://root:@127.0.0.1:3306/ihome", str, "MariaDB/MySQL URL")
 _define("mysql_pool_size", 10, int, "connections in the MySQL pool of each process")
 _define("redis_url", "redis://127.0.0.1:6379/0", str, "Redis URL (sessions, codes, caches)")
+_define("redis_pool_size", 64, int, "Redis connections of each process; more requests wait")
 _define("cookie_secret", "", str, "secret that signs cookies (required in production)")
 _define("sms_backend", "console", str, "SMS backend: 'console' or 'package.module:Class'")
 _define("sms_ip_daily_limit", 50, int, "SMS codes one client IP may request per day")

@@ -25,6 +25,8 @@ from utils.storage import LocalStorage
 
 log = logging.getLogger("ihome")
 
+REDIS_POOL_WAIT = 5  # seconds a request may wait for a free Redis connection
+
 
 class Application(tornado.web.Application):
     """The handlers' shared resources: one MySQL pool, one Redis client, the executors."""
@@ -57,7 +59,11 @@ class Application(tornado.web.Application):
 
 async def serve(sockets):
     db = await Database.connect(options.mysql_url, options.mysql_pool_size)
-    app = Application(db, redis.asyncio.from_url(options.redis_url))
+    # A blocking pool makes a burst of requests wait for a Redis connection instead of failing
+    # with "Too many connections" (redis-py's default pool raises at 100).
+    redis_pool = redis.asyncio.BlockingConnectionPool.from_url(
+        options.redis_url, max_connections=options.redis_pool_size, timeout=REDIS_POOL_WAIT)
+    app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
     server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders,
                                            max_body_size=upload_body_limit())
     server.add_sockets(sockets)

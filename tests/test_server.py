@@ -1,8 +1,11 @@
 """The server process itself: migrations under concurrent start-up, graceful shutdown."""
+import asyncio
 import threading
 import time
 
-from tests.conftest import ApiClient, ServerProcess, drop_database, mysql_connect, request_sms_code
+import httpx
+
+from tests.conftest import ApiClient, ServerProcess, drop_database, mysql_connect, register, request_sms_code
 
 RACE_DB = "ihome_test_race"
 
@@ -68,3 +71,19 @@ def test_sigterm_lets_an_in_flight_request_finish(redis_client):
         if client:
             client.close()
         assert slow.stop() == 0
+
+
+BURST = 150  # more simultaneous requests than the Redis pool has connections
+
+
+def test_a_burst_larger_than_the_redis_pool_waits_instead_of_failing(server, client, redis_client):
+    register(client, redis_client, "13800138000")
+    cookies = dict(client.cookies)
+
+    async def burst():
+        limits = httpx.Limits(max_connections=BURST)
+        async with httpx.AsyncClient(base_url=server.url, cookies=cookies, limits=limits, timeout=30) as http:
+            return await asyncio.gather(*(http.get("/api/check_login") for _ in range(BURST)))
+
+    answers = asyncio.run(burst())
+    assert [(a.status_code, a.json()["errcode"]) for a in answers] == [(200, "0")] * BURST
