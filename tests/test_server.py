@@ -1,5 +1,5 @@
 """The server process itself: migrations under concurrent start-up, graceful shutdown."""
-import asyncio
+import concurrent.futures
 import threading
 import time
 
@@ -78,12 +78,14 @@ BURST = 150  # more simultaneous requests than the Redis pool has connections
 
 def test_a_burst_larger_than_the_redis_pool_waits_instead_of_failing(server, client, redis_client):
     register(client, redis_client, "13800138000")
-    cookies = dict(client.cookies)
+    barrier = threading.Barrier(BURST)
+    limits = httpx.Limits(max_connections=BURST)
 
-    async def burst():
-        limits = httpx.Limits(max_connections=BURST)
-        async with httpx.AsyncClient(base_url=server.url, cookies=cookies, limits=limits, timeout=30) as http:
-            return await asyncio.gather(*(http.get("/api/check_login") for _ in range(BURST)))
+    def check_login(http):
+        barrier.wait()
+        return http.get("/api/check_login")
 
-    answers = asyncio.run(burst())
+    with httpx.Client(base_url=server.url, cookies=dict(client.cookies), limits=limits, timeout=30) as http, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=BURST) as pool:
+        answers = list(pool.map(check_login, [http] * BURST))
     assert [(a.status_code, a.json()["errcode"]) for a in answers] == [(200, "0")] * BURST
