@@ -36,12 +36,15 @@ class Transition:
     actor: str
     source: int
     target: int
+    after_stay: bool = False  # only once the last night is over
 
 
 TRANSITIONS = {
     "accept": Transition(LANDLORD, WAIT_ACCEPT, WAIT_COMMENT),
     "reject": Transition(LANDLORD, WAIT_ACCEPT, REJECTED),
-    "comment": Transition(GUEST, WAIT_COMMENT, COMPLETE),
+    # A review completes the order and frees its nights, so it must wait for the stay to end:
+    # otherwise the nights of a stay still ahead could be booked a second time.
+    "comment": Transition(GUEST, WAIT_COMMENT, COMPLETE, after_stay=True),
     "cancel": Transition(GUEST, WAIT_ACCEPT, CANCELED),
 }
 
@@ -120,14 +123,17 @@ async def change_status(db, redis, action, order_id, actor_id, comment=None):
     """
     transition = TRANSITIONS[action]
     actor_column = "o.user_id" if transition.actor == GUEST else "h.user_id"
+    today = timefmt.today()
     async with db.transaction() as cur:
         changed = await cur.execute(
             "UPDATE ih_order o JOIN ih_house h ON h.id = o.house_id"
             " SET o.status = %s, o.comment = COALESCE(%s, o.comment)"
-            f" WHERE o.id = %s AND o.status = %s AND {actor_column} = %s",
-            (transition.target, comment, order_id, transition.source, actor_id))
+            f" WHERE o.id = %s AND o.status = %s AND {actor_column} = %s"
+            + (" AND o.end_date < %s" if transition.after_stay else ""),
+            (transition.target, comment, order_id, transition.source, actor_id,
+             *([today] if transition.after_stay else [])))
         if not changed:
-            await _explain_refusal(cur, order_id, actor_column, actor_id)
+            await _explain_refusal(cur, transition, order_id, actor_column, actor_id, today)
         if transition.target == WAIT_COMMENT:
             await cur.execute("UPDATE ih_house h JOIN ih_order o ON o.house_id = h.id"
                               " SET h.order_count = h.order_count + 1 WHERE o.id = %s", (order_id,))
@@ -136,14 +142,16 @@ async def change_status(db, redis, action, order_id, actor_id, comment=None):
     await cache.invalidate(redis, cache.HOUSES)
 
 
-async def _explain_refusal(cur, order_id, actor_column, actor_id):
-    await cur.execute(f"SELECT {actor_column} = %s AS is_actor FROM ih_order o"
+async def _explain_refusal(cur, transition, order_id, actor_column, actor_id, today):
+    await cur.execute(f"SELECT {actor_column} = %s AS is_actor, o.status, o.end_date FROM ih_order o"
                       " JOIN ih_house h ON h.id = o.house_id WHERE o.id = %s", (actor_id, order_id))
     row = await cur.fetchone()
     if row is None:
         raise ApiError(RET.NODATA, "订单不存在")
     if not row["is_actor"]:
         raise ApiError(RET.ROLEERR, "无权操作该订单")
+    if transition.after_stay and row["status"] == transition.source and row["end_date"] >= today:
+        raise ApiError(RET.DATAERR, "入住结束后才能评价")
     raise ApiError(RET.DATAERR, "订单状态已改变，无法执行该操作")
 
 

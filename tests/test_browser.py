@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser_support import (DESKTOP, browser, login_in_browser, open_page,  # noqa: F401 - fixtures
                                    photo_file, register_in_browser, screenshot, solve_captcha)
-from tests.conftest import publish_house, register, verify_identity
+from tests.conftest import end_stay, publish_house, register, verify_identity
 
 LANDLORD = "13800000001"
 GUEST = "13900000002"
@@ -37,7 +37,7 @@ def publish_in_browser(page, photos):
     page.get_by_role("link", name="完成").click()
 
 
-def test_two_people_publish_find_book_accept_and_review(open_page, redis_client, tmp_path):
+def test_two_people_publish_find_book_accept_and_review(open_page, redis_client, db_conn, tmp_path):
     start = site_today() + datetime.timedelta(days=3)
     end = start + datetime.timedelta(days=2)
 
@@ -144,6 +144,12 @@ def test_two_people_publish_find_book_accept_and_review(open_page, redis_client,
 
     guest.reload()
     expect(guest.get_by_test_id("order-status")).to_have_text("待评价")
+    expect(guest.get_by_test_id("review-later")).to_have_text("离店后可评价")  # the stay is ahead
+
+    with db_conn.cursor() as cur:
+        cur.execute("SELECT MAX(id) FROM ih_order")
+        end_stay(db_conn, cur.fetchone()[0])  # time passes: the stay is over
+    guest.reload()
     guest.get_by_role("button", name="发表评价").click()
     guest.get_by_role("dialog").locator("textarea").fill("房间干净，采光很好，房东很热情！")
     screenshot(guest, "review")

@@ -10,8 +10,8 @@ import zoneinfo
 import pytest
 from PIL import Image
 
-from tests.conftest import (DEFAULT_PASSWORD, HOUSE_FIELDS, LANDLORD_MOBILE, ServerProcess, publish_house,
-                            register, verify_identity)
+from tests.conftest import (DEFAULT_PASSWORD, HOUSE_FIELDS, LANDLORD_MOBILE, ServerProcess, end_stay,
+                            publish_house, register, verify_identity)
 
 SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 10
@@ -452,7 +452,8 @@ def test_landlord_rename_and_avatar_are_visible_on_the_next_cached_read(landlord
     assert data["user_avatar"] == avatar["data"] == listed["data"][0]["avatar"]
 
 
-def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, client, redis_client):
+def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, client, redis_client,
+                                                               db_conn):
     house_id = publish_house(landlord)
     upload_photo(landlord, house_id)
     nights = {"sd": day(3).isoformat(), "ed": day(4).isoformat()}
@@ -474,6 +475,7 @@ def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, 
     listed, data, home = cached_views(client, house_id)
     assert listed["data"][0]["order_count"] == data["order_count"] == 1
     assert not free()
+    end_stay(db_conn, order_id)
     act(guest, "comment", order_id, comment="住得很舒服")
     (comment,) = detail(client, house_id)["data"]["comments"]
     assert (comment["user_name"], comment["content"]) == ("匿名用户", "住得很舒服")

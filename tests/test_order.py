@@ -6,7 +6,7 @@ import zoneinfo
 
 import pytest
 
-from tests.conftest import HOUSE_FIELDS, publish_house, register
+from tests.conftest import HOUSE_FIELDS, end_stay, publish_house, register
 
 SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 PRICE_FEN = 28850
@@ -180,10 +180,11 @@ def test_reject_after_accept_is_refused(landlord, guest, house_id):
 
 # ---- guest: review and cancel ---------------------------------------------------------------
 
-def test_review_appears_in_the_detail_at_once(landlord, guest, house_id):
+def test_review_appears_in_the_detail_at_once(landlord, guest, house_id, db_conn):
     order_id = book(guest, house_id, day(1), day(2))["order_id"]
     assert act(guest, "comment", order_id, comment="too early")["errcode"] == "4004"
     act(landlord, "accept", order_id)
+    end_stay(db_conn, order_id)
     assert act(landlord, "comment", order_id, comment="自己评自己")["errcode"] == "4105"
     assert act(guest, "comment", order_id, comment="干净整洁，\n房东很热情")["errcode"] == "0"
     (order,) = my_orders(guest)
@@ -196,11 +197,27 @@ def test_review_appears_in_the_detail_at_once(landlord, guest, house_id):
 
 
 @pytest.mark.parametrize("comment", [None, "", "x" * 1001, "bad\x00byte"])
-def test_review_rules(landlord, guest, house_id, comment):
+def test_review_rules(landlord, guest, house_id, db_conn, comment):
     order_id = book(guest, house_id, day(1), day(2))["order_id"]
     act(landlord, "accept", order_id)
+    end_stay(db_conn, order_id)
     fields = {} if comment is None else {"comment": comment}
     assert act(guest, "comment", order_id, **fields)["errcode"] == "4103"
+
+
+@pytest.mark.parametrize("last_night", [0, 3])
+def test_a_review_waits_until_the_stay_is_over(landlord, guest, house_id, new_client, redis_client,
+                                              last_night):
+    """Reviewing completes the order and frees its nights: before the last night is over, the
+    nights would be sold twice."""
+    order_id = book(guest, house_id, day(0), day(last_night))["order_id"]
+    act(landlord, "accept", order_id)
+    refused = act(guest, "comment", order_id, comment="提前评价")
+    assert refused == {"errcode": "4004", "errmsg": "入住结束后才能评价"}
+    assert my_orders(guest)[0]["status"] == 3
+    other = new_client()
+    register(other, redis_client, "13700000003")
+    assert book(other, house_id, day(last_night), day(last_night))["errcode"] == "4004"
 
 
 def test_cancel_frees_the_nights(landlord, guest, house_id):
@@ -244,7 +261,7 @@ def search(client, start, end, path="/api/house/list2"):
     return [h["house_id"] for h in client.api("GET", f"{path}?aid=2&sd={start}&ed={end}")["data"]]
 
 
-def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, house_id):
+def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, house_id, db_conn):
     assert search(guest, day(1), day(2)) == [house_id]
     order_id = book(guest, house_id, day(1), day(2))["order_id"]
     assert search(guest, day(1), day(2)) == []
@@ -259,6 +276,7 @@ def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, 
     act(landlord, "accept", order_id)
     assert search(guest, day(1), day(2)) == []
     assert detail(guest, house_id)["order_count"] == 1
+    end_stay(db_conn, order_id)  # behind the server's back: the cache may still hold the nights
     act(guest, "comment", order_id, comment="好")
     assert detail(guest, house_id)["comments"][0]["content"] == "好"
     assert search(guest, day(1), day(2)) == [house_id]  # a completed stay holds no nights

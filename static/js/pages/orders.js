@@ -1,6 +1,6 @@
 // Orders, as the guest (review, cancel) or as the landlord (accept, reject with a reason).
 import { api } from "../api.js";
-import { h, photo, replace, yuan } from "../dom.js";
+import { h, photo, replace, todayISO, yuan } from "../dom.js";
 import { emptyState, linkButton, openDialog, toast } from "../widgets.js";
 
 const STATUS = {
@@ -48,6 +48,9 @@ function actions(order, role, context) {
   const shared = { order, ...context };
   if (role === "custom" && order.status === 0) {
     return [button("取消订单", "", () => confirmAction({ ...shared, title: "确定取消这个订单吗？", url: "/api/order/cancel", done: "订单已取消" }))];
+  }
+  if (role === "custom" && order.status === 3 && order.end_date >= todayISO()) {
+    return [h("span", { class: "muted", "data-testid": "review-later" }, "离店后可评价")];
   }
   if (role === "custom" && order.status === 3) {
     return [button("发表评价", "btn-primary", () => askText({
