@@ -184,6 +184,8 @@ def render(bench, args, command, facts, elapsed):
         "run the benchmark again. Absolute rates drift by ±20% between runs on this kind of machine, "
         "so every target is a ratio to a bare Tornado handler measured in the same run.",
         "",
+        "Why a missed target is missed, and what would meet it: `docs/performance-analysis.md`.",
+        "",
         "## Machine",
         "",
         *[f"- {name}: {value}" for name, value in facts.items()],
