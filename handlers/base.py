@@ -44,6 +44,7 @@ class BaseHandler(RequestHandler):
         self._arguments = None
 
     def set_default_headers(self):
+        # Also what send_error() restores (through clear()) before write_error runs.
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
 
@@ -101,7 +102,6 @@ class BaseHandler(RequestHandler):
     # ---- responses -------------------------------------------------------------------------
 
     def write_json(self, payload):
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.finish(orjson.dumps(payload))
 
     def ok(self, errmsg="OK", **payload):
@@ -124,8 +124,6 @@ class BaseHandler(RequestHandler):
         else:
             errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
             errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.set_header("Cache-Control", "no-store")
         self.finish(orjson.dumps({"errcode": errcode, "errmsg": errmsg}))
 
     def log_exception(self, typ, value, tb):
