@@ -15,13 +15,18 @@ from tornado.options import options, parse_command_line
 
 import config
 from handlers.routes import routes
-from handlers.upload import upload_body_limit
 from models.db import Database
+from models.house import Houses
+from models.media import Media
 from models.migrate import migrate
+from models.order import Orders
+from models.passport import Passport
+from models.user import Users
+from utils.cache import Cache
 from utils.passwords import PasswordHasher
-from utils.session import SessionStore
+from utils.session import Sessions
 from utils.sms import load_backend
-from utils.storage import LocalStorage
+from utils.timefmt import SiteClock
 
 log = logging.getLogger("ihome")
 
@@ -29,17 +34,27 @@ REDIS_POOL_WAIT = 5  # seconds a request may wait for a free Redis connection
 
 
 class Application(tornado.web.Application):
-    """The handlers' shared resources: one MySQL pool, one Redis client, the executors."""
+    """The services, each built once here with the stores and the settings it needs.
+
+    Handlers reach them as `self.application.<service>`; nothing below reads `options`.
+    """
 
     def __init__(self, db, redis_client):
         self.db = db
         self.redis = redis_client
-        self.sessions = SessionStore(redis_client)
         self.hasher = PasswordHasher(options.hash_workers)
         self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                                                   thread_name_prefix="cpu")
-        self.sms_backend = load_backend(options.sms_backend)
-        self.storage = LocalStorage(options.media_root, options.media_base_url)
+        clock = SiteClock(options.timezone)
+        cache = Cache(redis_client)
+        self.sessions = Sessions(redis_client)
+        self.media = Media(self.cpu_executor, root=options.media_root, base_url=options.media_base_url,
+                           max_image_bytes=options.max_image_bytes)
+        self.users = Users(db, self.sessions, cache, self.media, clock)
+        self.passport = Passport(redis_client, self.users, self.hasher, load_backend(options.sms_backend),
+                                 self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit)
+        self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
+        self.orders = Orders(db, cache, self.media, clock)
         self.in_flight = 0
         super().__init__(
             routes(os.path.abspath(options.web_root), os.path.abspath(options.media_root)),
@@ -47,7 +62,6 @@ class Application(tornado.web.Application):
             xsrf_cookies=True,
             xsrf_cookie_kwargs={"samesite": "Lax"},
             debug=options.debug,
-            sms_ip_daily_limit=options.sms_ip_daily_limit,
         )
 
     async def close(self):
@@ -65,7 +79,7 @@ async def serve(sockets):
         options.redis_url, max_connections=options.redis_pool_size, timeout=REDIS_POOL_WAIT)
     app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
     server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders,
-                                           max_body_size=upload_body_limit())
+                                           max_body_size=app.media.upload_body_limit)
     server.add_sockets(sockets)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -8,6 +8,7 @@ import pymysql
 import redis.exceptions
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
+from utils import params
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
 
 log = logging.getLogger("ihome")
@@ -16,7 +17,7 @@ SESSION_COOKIE = "session_id"
 SESSION_COOKIE_DAYS = 30
 JSON_BODY_LIMIT = 64 * 1024
 
-# Failures of the stores themselves: the client can only retry later (contract §1: 503 + 4001).
+# Failures of the stores themselves: the client can only retry later (503 + 4001).
 UNREACHABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError,
                redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                ConnectionError, TimeoutError)
@@ -37,9 +38,6 @@ class BaseHandler(RequestHandler):
     body_limit = JSON_BODY_LIMIT
 
     def initialize(self):
-        self.db = self.application.db
-        self.redis = self.application.redis
-        self.sessions = self.application.sessions
         self.session = None
         self._arguments = None
 
@@ -96,22 +94,26 @@ class BaseHandler(RequestHandler):
         """A required query argument; its absence is a malformed request (400 + 4103)."""
         value = self.get_query_argument(name, None)
         if value is None:
-            raise ApiError(RET.PARAMERR, f"缺少参数 {name}", status=400)
+            raise params.missing(name, status=400)
         return value
 
     # ---- responses -------------------------------------------------------------------------
 
-    def write_json(self, payload):
-        self.finish(orjson.dumps(payload))
-
     def ok(self, errmsg="OK", **payload):
-        self.write_json({"errcode": RET.OK, "errmsg": errmsg, **payload})
+        self.finish(orjson.dumps({"errcode": RET.OK, "errmsg": errmsg, **payload}))
+
+    def ok_encoded(self, payload_json, **extra):
+        """`ok(**payload, **extra)` for a payload already encoded as a JSON object (a cached one):
+        its bytes are spliced into the envelope, never decoded."""
+        head = orjson.dumps({"errcode": RET.OK, "errmsg": "OK", **extra})
+        self.finish(head[:-1] + b"," + payload_json[1:])
 
     def write_error(self, status_code, **kwargs):
         """The one place where a failure becomes the JSON envelope."""
         error = kwargs.get("exc_info", (None, None, None))[1]
+        param = None
         if isinstance(error, ApiError):
-            errcode, errmsg = error.errcode, error.errmsg
+            errcode, errmsg, param = error.errcode, error.errmsg, error.param
             if error.retry_after is not None:
                 self.set_header("Retry-After", str(error.retry_after))
         elif isinstance(error, UNREACHABLE):
@@ -124,7 +126,10 @@ class BaseHandler(RequestHandler):
         else:
             errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
             errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
-        self.finish(orjson.dumps({"errcode": errcode, "errmsg": errmsg}))
+        envelope = {"errcode": errcode, "errmsg": errmsg}
+        if param is not None:
+            envelope["param"] = param
+        self.finish(orjson.dumps(envelope))
 
     def log_exception(self, typ, value, tb):
         if isinstance(value, UNREACHABLE):
@@ -139,20 +144,20 @@ class BaseHandler(RequestHandler):
         if self.session is None:
             session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
             if session_id:
-                self.session = await self.sessions.load(session_id.decode())
+                self.session = await self.application.sessions.load(session_id.decode())
         return self.session
 
     async def start_session(self, user):
         """Log `user` in under a new session id, ending the caller's previous session if any."""
         previous = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
-        session_id = await self.sessions.create(user, replaces=previous.decode() if previous else None)
+        session_id = await self.application.sessions.create(user, replaces=previous.decode() if previous else None)
         self.set_signed_cookie(SESSION_COOKIE, session_id, expires_days=SESSION_COOKIE_DAYS,
                                httponly=True, samesite="Lax", secure=self.request.protocol == "https")
 
     async def end_session(self):
         session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
         if session_id:
-            await self.sessions.delete(session_id.decode())
+            await self.application.sessions.delete(session_id.decode())
         self.clear_cookie(SESSION_COOKIE, httponly=True, samesite="Lax",
                           secure=self.request.protocol == "https")
 

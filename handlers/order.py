@@ -1,10 +1,10 @@
-"""Contract §4.4: booking, the landlord's accept/reject, the guest's review and cancel, the lists."""
+"""Orders: booking, the landlord's accept/reject, the guest's review and cancel, the lists
+(service: `Orders`)."""
 from handlers.base import BaseHandler, login_required
-from models import order as orders
-from utils import params, timefmt
-from utils.errors import RET, ApiError
+from models.order import GUEST, LANDLORD
+from utils import params
 
-ROLES = {"custom": orders.GUEST, "landlord": orders.LANDLORD}
+ROLES = {"custom": GUEST, "landlord": LANDLORD}
 
 
 class PlaceOrderHandler(BaseHandler):
@@ -13,7 +13,7 @@ class PlaceOrderHandler(BaseHandler):
         house_id = params.integer(self.args, "house_id", minimum=1)
         start = params.date(self.args, "start_date")
         end = params.date(self.args, "end_date")
-        order_id = await orders.place(self.db, self.redis, self.session["user_id"], house_id, start, end)
+        order_id = await self.application.orders.place(self.session["user_id"], house_id, start, end)
         self.ok("预订成功", order_id=order_id)
 
 
@@ -22,17 +22,8 @@ class MyOrdersHandler(BaseHandler):
     async def get(self):
         role = self.get_query_argument("role", "custom")
         if role not in ROLES:
-            raise ApiError(RET.PARAMERR, "参数 role 应为 custom 或 landlord")
-        rows = await orders.list_for(self.db, ROLES[role], self.session["user_id"])
-        self.ok(orders=[self.present(row) for row in rows])
-
-    def present(self, row):
-        index_image = row.pop("index_image")
-        row["img_url"] = self.application.storage.url(index_image) if index_image else None
-        row["start_date"] = row["start_date"].isoformat()
-        row["end_date"] = row["end_date"].isoformat()
-        row["ctime"] = timefmt.show_timestamp(row["ctime"])
-        return row
+            raise params.invalid("role", "应为 custom 或 landlord")
+        self.ok(orders=await self.application.orders.list_for(ROLES[role], self.session["user_id"]))
 
 
 class OrderActionHandler(BaseHandler):
@@ -46,8 +37,8 @@ class OrderActionHandler(BaseHandler):
         order_id = params.integer(self.args, "order_id", minimum=1)
         text = (params.text(self.args, self.text_field, max_len=self.text_max, single_line=False)
                 if self.text_field else None)
-        await orders.change_status(self.db, self.redis, self.action, order_id,
-                                   self.session["user_id"], comment=text)
+        await self.application.orders.change_status(self.action, order_id, self.session["user_id"],
+                                                    comment=text)
         self.ok()
 
 
@@ -73,11 +64,11 @@ class CancelHandler(OrderActionHandler):
 
 ROUTES = [
     (r"/api/order$", PlaceOrderHandler),
-    (r"/api/order/list2$", PlaceOrderHandler),  # the API document's name for booking
+    (r"/api/order/list2$", PlaceOrderHandler),  # the original API document's name for booking
     (r"/api/order/my$", MyOrdersHandler),
     (r"/api/order/accept$", AcceptHandler),
     (r"/api/order/reject$", RejectHandler),
-    (r"/api/house/reject$", RejectHandler),  # the API document's name for rejecting
+    (r"/api/house/reject$", RejectHandler),  # the original API document's name for rejecting
     (r"/api/order/comment$", CommentHandler),
     (r"/api/order/cancel$", CancelHandler),
 ]

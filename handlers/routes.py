@@ -1,4 +1,4 @@
-"""Every URL of the service. Each resource module lists its own anchored API routes (contract §4)."""
+"""Every URL of the service. Each resource module lists its own anchored API routes."""
 from handlers import house, order, passport, profile
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler

@@ -3,32 +3,25 @@
 `UploadHandler` streams the request body instead of letting Tornado buffer it up front, so that
 an oversized upload is refused from its declared Content-Length before any of it is read, and a
 chunked body is cut off as soon as it runs over. Subclasses implement `post` and read the form
-with `uploaded_file` and `form_value` (or `self.args`).
+with `uploaded_file` and `self.args`.
 
 Tornado checks the XSRF token before `prepare`, that is before a streamed body has arrived, so
 an upload must carry the token in the `X-XSRFToken` header: an `_xsrf` form field is not seen.
 """
 import tornado.httputil
-from tornado.options import options
 from tornado.web import StaticFileHandler, stream_request_body
 
 from handlers.base import BaseHandler
 from utils.errors import RET, STATUS_MESSAGES, ApiError
 
-# multipart framing (boundaries, part headers, small fields) around the largest image
-MULTIPART_OVERHEAD = 64 * 1024
 MEDIA_CACHE_SECONDS = 365 * 24 * 3600
-
-
-def upload_body_limit():
-    return options.max_image_bytes + MULTIPART_OVERHEAD
 
 
 @stream_request_body
 class UploadHandler(BaseHandler):
     @property
     def body_limit(self):
-        return upload_body_limit()
+        return self.application.media.upload_body_limit
 
     async def prepare(self):
         super().prepare()  # refuses a declared Content-Length over body_limit
@@ -86,12 +79,8 @@ class UploadHandler(BaseHandler):
         self._parse_form()
         files = self.request.files.get(field_name)
         if not files:
-            raise ApiError(RET.PARAMERR, f"缺少上传文件 {field_name}")
+            raise ApiError(RET.PARAMERR, f"缺少上传文件 {field_name}", param=field_name)
         return files[0].body
-
-    def form_value(self, name):
-        self._parse_form()
-        return self.get_body_argument(name, None)
 
 
 class MediaHandler(StaticFileHandler):

@@ -1,18 +1,15 @@
-"""Houses (contract §4.3): publishing, photos, the detail, the home page and the search, and the
-Redis caches of §6 in front of them. Money is integer fen here.
-
-Functions that show images take `media_url`, the storage's key -> URL function, because the
-cached answers hold finished URLs.
+"""Houses: publishing, photos, the detail, the home page and the search, and the never-stale
+Redis caches in front of them. Money is integer fen here; images leave as full URLs.
 """
 import asyncio
 import dataclasses
 import datetime
 
 import orjson
-from tornado.options import options
 
 from models.order import COMPLETE
-from utils import cache, timefmt
+from models.user import public_name
+from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 
 # Each order is served by an index of ih_house (see 0001_schema.sql); the id breaks ties.
@@ -25,12 +22,12 @@ SORT_ORDERS = {
 DEFAULT_SORT = "new"
 HOME_PAGE_HOUSES = 5
 DETAIL_COMMENTS = 30
-ANONYMOUS_REVIEWER = "匿名用户"
+PHOTO_MAX_SIDE = 1600
 
-
-def landlord_display_name(name, mobile):
-    """A landlord who kept their mobile as name is shown as 138****0001: a house page is public."""
-    return f"{mobile[:3]}****{mobile[-4:]}" if name == mobile else name
+# The fields of a house as published: (name, longest) texts and (name, smallest, largest) numbers.
+TEXT_FIELDS = [("title", 64), ("address", 512), ("unit", 32), ("beds", 64)]
+NUMBER_FIELDS = [("room_count", 1, 100), ("acreage", 1, 100_000), ("capacity", 1, 100),
+                 ("min_days", 1, 365), ("max_days", 0, 365), ("area_id", 1, None)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,95 +39,12 @@ class Search:
     sort: str
     page: int
 
-    @property
-    def cache_name(self):
+    def cache_name(self, page_size):
         nights = f"{self.first_night}..{self.last_night}" if self.first_night else ""
-        return f"search:{self.area_id or ''}:{nights}:{self.sort}:{self.page}:{options.page_size}"
+        return f"search:{self.area_id or ''}:{nights}:{self.sort}:{self.page}:{page_size}"
 
 
-def _image_url(media_url, key):
-    return media_url(key) if key else None
-
-
-async def _encoded(**fields):
-    """The JSON bytes of an answer's payload object, each field awaited first."""
-    return orjson.dumps({name: await value for name, value in fields.items()})
-
-
-# ---- reading ---------------------------------------------------------------------------------
-
-async def areas(db):
-    return await db.fetchall("SELECT id AS area_id, name FROM ih_area ORDER BY id")
-
-
-async def cached_areas(db, redis):
-    """The payload of /api/house/area as a JSON object's bytes."""
-    return await cache.get_or_build(redis, cache.HOUSES, "areas", lambda: _encoded(data=areas(db)))
-
-
-async def home_page_houses(db, media_url):
-    """The most-booked houses that have a photo."""
-    houses = await db.fetchall(
-        "SELECT id AS house_id, title, index_image FROM ih_house WHERE index_image IS NOT NULL"
-        " ORDER BY order_count DESC, id DESC LIMIT %s", (HOME_PAGE_HOUSES,))
-    for house in houses:
-        house["img_url"] = media_url(house.pop("index_image"))
-    return houses
-
-
-async def cached_home_page(db, redis, media_url):
-    """The payload of /api/house/index as a JSON object's bytes."""
-    return await cache.get_or_build(redis, cache.HOUSES, "home",
-                                    lambda: _encoded(houses=home_page_houses(db, media_url),
-                                                     areas=areas(db)))
-
-
-async def detail(db, media_url, house_id):
-    house = await db.fetchone(
-        "SELECT h.id AS hid, h.user_id, h.title, h.price, h.deposit, h.address, h.area_id,"
-        " a.name AS area_name, h.room_count, h.acreage, h.unit, h.capacity, h.beds, h.min_days,"
-        " h.max_days, h.order_count, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
-        " FROM ih_house h JOIN ih_area a ON a.id = h.area_id JOIN ih_user u ON u.id = h.user_id"
-        " WHERE h.id = %s", (house_id,))
-    if house is None:
-        raise ApiError(RET.NODATA, "房屋不存在")
-    images, facilities, comments = await asyncio.gather(
-        db.fetchall("SELECT image FROM ih_house_image WHERE house_id = %s ORDER BY id", (house_id,)),
-        db.fetchall("SELECT facility_id FROM ih_house_facility WHERE house_id = %s"
-                    " ORDER BY facility_id", (house_id,)),
-        db.fetchall("SELECT u.name, u.mobile, o.comment, o.updated_at FROM ih_order o"
-                    " JOIN ih_user u ON u.id = o.user_id WHERE o.house_id = %s AND o.status = %s"
-                    " ORDER BY o.updated_at DESC, o.id DESC LIMIT %s",
-                    (house_id, COMPLETE, DETAIL_COMMENTS)))
-    house["user_name"] = landlord_display_name(house["user_name"], house.pop("mobile"))
-    house["user_avatar"] = _image_url(media_url, house["user_avatar"])
-    house["images"] = [media_url(row["image"]) for row in images]
-    house["facilities"] = [row["facility_id"] for row in facilities]
-    house["comments"] = [{"user_name": ANONYMOUS_REVIEWER if row["name"] == row["mobile"] else row["name"],
-                          "content": row["comment"],
-                          "ctime": timefmt.show_timestamp(row["updated_at"])} for row in comments]
-    return house
-
-
-async def cached_detail(db, redis, media_url, house_id):
-    """The payload of GET /api/house/info as a JSON object's bytes, but the visitor's `user_id`."""
-    return await cache.get_or_build(redis, cache.HOUSES, f"detail:{house_id}",
-                                    lambda: _encoded(data=detail(db, media_url, house_id)))
-
-
-async def landlord_houses(db, media_url, user_id):
-    """The landlord's houses, newest first."""
-    houses = await db.fetchall(
-        "SELECT h.id AS house_id, h.title, h.price, a.name AS area_name, h.index_image,"
-        " h.created_at, h.order_count FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
-        " WHERE h.user_id = %s ORDER BY h.created_at DESC, h.id DESC", (user_id,))
-    for house in houses:
-        house["img_url"] = _image_url(media_url, house.pop("index_image"))
-        house["ctime"] = timefmt.show_timestamp(house.pop("created_at"))
-    return houses
-
-
-def _search_filter(query):
+def search_filter(query):
     """The WHERE clause of a search and its arguments: one builder for the count and the page."""
     conditions, args = [], []
     if query.area_id is not None:
@@ -152,84 +66,165 @@ def _search_filter(query):
     return (" WHERE " + " AND ".join(conditions) if conditions else ""), args
 
 
-async def search(db, media_url, query):
-    """The payload of /api/house/list: one page of houses and the number of pages."""
-    where, args = _search_filter(query)
-    count = (await db.fetchone(f"SELECT COUNT(*) AS houses FROM ih_house h{where}", args))["houses"]
-    page_size = options.page_size
-    offset = (query.page - 1) * page_size
-    houses = []
-    if offset < count:
-        # The page's ids come from the sort's index alone, and only that page's rows are read:
-        # the plan stays on that index whatever the optimizer thinks of the join to ih_user.
-        order = SORT_ORDERS[query.sort]
-        houses = await db.fetchall(
-            "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
-            f" u.avatar, h.index_image FROM (SELECT h.id FROM ih_house h{where} ORDER BY {order}"
-            " LIMIT %s OFFSET %s) page JOIN ih_house h ON h.id = page.id"
-            f" JOIN ih_user u ON u.id = h.user_id ORDER BY {order}", [*args, page_size, offset])
-    for house in houses:
-        house["avatar"] = _image_url(media_url, house["avatar"])
-        house["image_url"] = _image_url(media_url, house.pop("index_image"))
-    return {"data": houses, "total_page": (count + page_size - 1) // page_size}
+async def _encoded(**fields):
+    """The JSON bytes of an answer's payload object, each field awaited first."""
+    return orjson.dumps({name: await value for name, value in fields.items()})
 
 
-async def cached_search(db, redis, media_url, query):
-    """The payload of /api/house/list2 as a JSON object's bytes."""
-    async def build():
-        return orjson.dumps(await search(db, media_url, query))
-    return await cache.get_or_build(redis, cache.HOUSES, query.cache_name, build)
+class Houses:
+    def __init__(self, db, cache, media, clock, *, page_size):
+        self.db = db
+        self.cache = cache
+        self.media = media
+        self.clock = clock
+        self.page_size = page_size
 
+    # ---- reading ------------------------------------------------------------------------------
 
-# ---- writing ---------------------------------------------------------------------------------
+    async def areas(self):
+        return await self.db.fetchall("SELECT id AS area_id, name FROM ih_area ORDER BY id")
 
-async def publish(db, redis, landlord_id, house, facility_ids):
-    """Insert `house` (the validated ih_house columns but user_id) and its facilities; returns its id."""
-    async with db.transaction() as cur:
-        await cur.execute("SELECT real_name FROM ih_user WHERE id = %s", (landlord_id,))
-        landlord = await cur.fetchone()
-        if landlord is None or landlord["real_name"] is None:
-            raise ApiError(RET.ROLEERR, "请先完成实名认证再发布房源")
-        await cur.execute("SELECT 1 FROM ih_area WHERE id = %s", (house["area_id"],))
-        if await cur.fetchone() is None:
-            raise ApiError(RET.PARAMERR, "参数 area_id 无效：区域不存在")
-        if facility_ids:
-            await cur.execute("SELECT COUNT(*) AS known FROM ih_facility WHERE id IN"
-                              f" ({', '.join(['%s'] * len(facility_ids))})", facility_ids)
-            if (await cur.fetchone())["known"] != len(facility_ids):
-                raise ApiError(RET.PARAMERR, "参数 facility 无效：包含不存在的设施")
-        await cur.execute(
-            "INSERT INTO ih_house (user_id, area_id, title, price, address, room_count, acreage, unit,"
-            " capacity, beds, deposit, min_days, max_days) VALUES (%(user_id)s, %(area_id)s,"
-            " %(title)s, %(price)s, %(address)s, %(room_count)s, %(acreage)s, %(unit)s,"
-            " %(capacity)s, %(beds)s, %(deposit)s, %(min_days)s, %(max_days)s)",
-            {**house, "user_id": landlord_id})
-        house_id = cur.lastrowid
-        if facility_ids:
-            await cur.executemany("INSERT INTO ih_house_facility (house_id, facility_id) VALUES (%s, %s)",
-                                  [(house_id, facility_id) for facility_id in facility_ids])
-    await cache.invalidate(redis, cache.HOUSES)
-    return house_id
+    async def cached_areas(self):
+        """The payload of /api/house/area as a JSON object's bytes."""
+        return await self.cache.get_or_build(HOUSES, "areas", lambda: _encoded(data=self.areas()))
 
+    async def home_page_houses(self):
+        """The most-booked houses that have a photo."""
+        houses = await self.db.fetchall(
+            "SELECT id AS house_id, title, index_image FROM ih_house WHERE index_image IS NOT NULL"
+            " ORDER BY order_count DESC, id DESC LIMIT %s", (HOME_PAGE_HOUSES,))
+        for house in houses:
+            house["img_url"] = self.media.url(house.pop("index_image"))
+        return houses
 
-async def check_owner(db, user_id, house_id):
-    """Only the landlord may change a house: 4002 for an unknown house, 4105 for anyone else."""
-    house = await db.fetchone("SELECT user_id FROM ih_house WHERE id = %s", (house_id,))
-    if house is None:
-        raise ApiError(RET.NODATA, "房屋不存在")
-    if house["user_id"] != user_id:
-        raise ApiError(RET.ROLEERR, "只有房东本人可以上传房屋图片")
+    async def cached_home_page(self):
+        """The payload of /api/house/index as a JSON object's bytes."""
+        return await self.cache.get_or_build(
+            HOUSES, "home", lambda: _encoded(houses=self.home_page_houses(), areas=self.areas()))
 
+    async def detail(self, house_id):
+        house = await self.db.fetchone(
+            "SELECT h.id AS hid, h.user_id, h.title, h.price, h.deposit, h.address, h.area_id,"
+            " a.name AS area_name, h.room_count, h.acreage, h.unit, h.capacity, h.beds, h.min_days,"
+            " h.max_days, h.order_count, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
+            " FROM ih_house h JOIN ih_area a ON a.id = h.area_id JOIN ih_user u ON u.id = h.user_id"
+            " WHERE h.id = %s", (house_id,))
+        if house is None:
+            raise ApiError(RET.NODATA, "房屋不存在")
+        images, facilities, comments = await asyncio.gather(
+            self.db.fetchall("SELECT image FROM ih_house_image WHERE house_id = %s ORDER BY id", (house_id,)),
+            self.db.fetchall("SELECT facility_id FROM ih_house_facility WHERE house_id = %s"
+                             " ORDER BY facility_id", (house_id,)),
+            self.db.fetchall("SELECT u.name, u.mobile, o.comment, o.updated_at FROM ih_order o"
+                             " JOIN ih_user u ON u.id = o.user_id WHERE o.house_id = %s AND o.status = %s"
+                             " ORDER BY o.updated_at DESC, o.id DESC LIMIT %s",
+                             (house_id, COMPLETE, DETAIL_COMMENTS)))
+        # A house page is public: a landlord is shown masked, a reviewer anonymous, never by mobile.
+        house["user_name"] = public_name(house["user_name"], house.pop("mobile"), masked=True)
+        house["user_avatar"] = self.media.url(house["user_avatar"])
+        house["images"] = [self.media.url(row["image"]) for row in images]
+        house["facilities"] = [row["facility_id"] for row in facilities]
+        house["comments"] = [{"user_name": public_name(row["name"], row["mobile"]),
+                              "content": row["comment"],
+                              "ctime": self.clock.show_timestamp(row["updated_at"])} for row in comments]
+        return house
 
-async def add_image(db, redis, house_id, image_key):
-    """Append a photo (a storage key) to the house; the first one becomes its index image."""
-    async with db.transaction() as cur:
-        # Uploads to one house take turns, so "first" is the first one committed.
-        await cur.execute("SELECT index_image FROM ih_house WHERE id = %s FOR UPDATE", (house_id,))
-        index_image = (await cur.fetchone())["index_image"]
-        await cur.execute("INSERT INTO ih_house_image (house_id, image) VALUES (%s, %s)",
-                          (house_id, image_key))
-        if index_image is None:
-            await cur.execute("UPDATE ih_house SET index_image = %s WHERE id = %s",
-                              (image_key, house_id))
-    await cache.invalidate(redis, cache.HOUSES)
+    async def cached_detail(self, house_id):
+        """The payload of GET /api/house/info as a JSON object's bytes, but the visitor's `user_id`."""
+        return await self.cache.get_or_build(HOUSES, f"detail:{house_id}",
+                                             lambda: _encoded(data=self.detail(house_id)))
+
+    async def landlord_houses(self, user_id):
+        """The landlord's houses, newest first."""
+        houses = await self.db.fetchall(
+            "SELECT h.id AS house_id, h.title, h.price, a.name AS area_name, h.index_image,"
+            " h.created_at, h.order_count FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
+            " WHERE h.user_id = %s ORDER BY h.created_at DESC, h.id DESC", (user_id,))
+        for house in houses:
+            house["img_url"] = self.media.url(house.pop("index_image"))
+            house["ctime"] = self.clock.show_timestamp(house.pop("created_at"))
+        return houses
+
+    async def search(self, query):
+        """The payload of /api/house/list: one page of houses and the number of pages."""
+        where, args = search_filter(query)
+        count = (await self.db.fetchone(f"SELECT COUNT(*) AS houses FROM ih_house h{where}", args))["houses"]
+        offset = (query.page - 1) * self.page_size
+        houses = []
+        if offset < count:
+            # The page's ids come from the sort's index alone, and only that page's rows are read:
+            # the plan stays on that index whatever the optimizer thinks of the join to ih_user.
+            order = SORT_ORDERS[query.sort]
+            houses = await self.db.fetchall(
+                "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
+                f" u.avatar, h.index_image FROM (SELECT h.id FROM ih_house h{where} ORDER BY {order}"
+                " LIMIT %s OFFSET %s) page JOIN ih_house h ON h.id = page.id"
+                f" JOIN ih_user u ON u.id = h.user_id ORDER BY {order}", [*args, self.page_size, offset])
+        for house in houses:
+            house["avatar"] = self.media.url(house["avatar"])
+            house["image_url"] = self.media.url(house.pop("index_image"))
+        return {"data": houses, "total_page": (count + self.page_size - 1) // self.page_size}
+
+    async def cached_search(self, query):
+        """The payload of /api/house/list2 as a JSON object's bytes."""
+        async def build():
+            return orjson.dumps(await self.search(query))
+        return await self.cache.get_or_build(HOUSES, query.cache_name(self.page_size), build)
+
+    # ---- writing ------------------------------------------------------------------------------
+
+    async def publish(self, landlord_id, house, facility_ids):
+        """Insert `house` (the ih_house columns of TEXT_FIELDS, NUMBER_FIELDS, price and deposit)
+        and its facilities; returns its id. Only a verified landlord may publish."""
+        if 0 < house["max_days"] < house["min_days"]:
+            raise ApiError(RET.PARAMERR, "参数 max_days 无效：应为 0（不限）或不小于 min_days",
+                           param="max_days")
+        async with self.db.transaction() as cur:
+            await cur.execute("SELECT real_name FROM ih_user WHERE id = %s", (landlord_id,))
+            landlord = await cur.fetchone()
+            if landlord is None or landlord["real_name"] is None:
+                raise ApiError(RET.ROLEERR, "请先完成实名认证再发布房源")
+            await cur.execute("SELECT 1 FROM ih_area WHERE id = %s", (house["area_id"],))
+            if await cur.fetchone() is None:
+                raise ApiError(RET.PARAMERR, "参数 area_id 无效：区域不存在", param="area_id")
+            if facility_ids:
+                await cur.execute("SELECT COUNT(*) AS known FROM ih_facility WHERE id IN"
+                                  f" ({', '.join(['%s'] * len(facility_ids))})", facility_ids)
+                if (await cur.fetchone())["known"] != len(facility_ids):
+                    raise ApiError(RET.PARAMERR, "参数 facility 无效：包含不存在的设施", param="facility")
+            await cur.execute(
+                "INSERT INTO ih_house (user_id, area_id, title, price, address, room_count, acreage, unit,"
+                " capacity, beds, deposit, min_days, max_days) VALUES (%(user_id)s, %(area_id)s,"
+                " %(title)s, %(price)s, %(address)s, %(room_count)s, %(acreage)s, %(unit)s,"
+                " %(capacity)s, %(beds)s, %(deposit)s, %(min_days)s, %(max_days)s)",
+                {**house, "user_id": landlord_id})
+            house_id = cur.lastrowid
+            if facility_ids:
+                await cur.executemany("INSERT INTO ih_house_facility (house_id, facility_id) VALUES (%s, %s)",
+                                      [(house_id, facility_id) for facility_id in facility_ids])
+        await self.cache.invalidate(HOUSES)
+        return house_id
+
+    async def check_owner(self, user_id, house_id):
+        """Only the landlord may change a house: 4002 for an unknown house, 4105 for anyone else."""
+        house = await self.db.fetchone("SELECT user_id FROM ih_house WHERE id = %s", (house_id,))
+        if house is None:
+            raise ApiError(RET.NODATA, "房屋不存在", param="house_id")
+        if house["user_id"] != user_id:
+            raise ApiError(RET.ROLEERR, "只有房东本人可以上传房屋图片")
+
+    async def add_photo(self, user_id, house_id, data):
+        """Check, store and append an uploaded photo to the landlord's house; returns its URL.
+        The first photo becomes the house's index image."""
+        await self.check_owner(user_id, house_id)
+        key = await self.media.save_image(data, max_side=PHOTO_MAX_SIDE, param="house_image")
+        async with self.db.transaction() as cur:
+            # Uploads to one house take turns, so "first" is the first one committed.
+            await cur.execute("SELECT index_image FROM ih_house WHERE id = %s FOR UPDATE", (house_id,))
+            index_image = (await cur.fetchone())["index_image"]
+            await cur.execute("INSERT INTO ih_house_image (house_id, image) VALUES (%s, %s)",
+                              (house_id, key))
+            if index_image is None:
+                await cur.execute("UPDATE ih_house SET index_image = %s WHERE id = %s", (key, house_id))
+        await self.cache.invalidate(HOUSES)
+        return self.media.url(key)

@@ -1,4 +1,4 @@
-"""Orders (contract §4.4): booking, the status machine, and the lists of both roles.
+"""Orders: booking, the status machine, and the lists of both roles.
 
 A booking is one transaction that locks the house row, so competing bookings of one house
 queue up and each re-checks the nights after the previous one committed. The primary key of
@@ -9,7 +9,7 @@ import datetime
 
 import pymysql
 
-from utils import cache, timefmt
+from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 
 WAIT_ACCEPT = 0
@@ -55,91 +55,122 @@ def nights(start, end):
     return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def check_stay(start, end):
-    """The rules of a stay that do not depend on the house."""
-    today = timefmt.today()
-    if start < today:
-        raise ApiError(RET.PARAMERR, "入住日期不能早于今天")
-    if end < start:
-        raise ApiError(RET.PARAMERR, "离开日期不能早于入住日期")
-    if (start - today).days > MAX_DAYS_AHEAD:
-        raise ApiError(RET.PARAMERR, f"最多只能预订{MAX_DAYS_AHEAD}天内的日期")
-    if (end - start).days + 1 > MAX_NIGHTS:
-        raise ApiError(RET.PARAMERR, f"单次预订最多{MAX_NIGHTS}晚")
+def available_actions(order, viewer, today):
+    """The transitions of TRANSITIONS that `viewer` (GUEST or LANDLORD) may apply to `order`
+    (its status and end_date) on the day `today`: what the client may offer as buttons."""
+    return [action for action, transition in TRANSITIONS.items()
+            if transition.actor == viewer and transition.source == order["status"]
+            and not (transition.after_stay and order["end_date"] >= today)]
 
 
-async def place(db, redis, guest_id, house_id, start, end):
-    """Book nights start..end (inclusive) of a house; returns the new order id."""
-    check_stay(start, end)
-    for attempt in range(DEADLOCK_RETRIES):
+class Orders:
+    def __init__(self, db, cache, media, clock):
+        self.db = db
+        self.cache = cache
+        self.media = media
+        self.clock = clock
+
+    def check_stay(self, start, end):
+        """The rules of a stay that do not depend on the house."""
+        today = self.clock.today()
+        if start < today:
+            raise ApiError(RET.PARAMERR, "入住日期不能早于今天", param="start_date")
+        if end < start:
+            raise ApiError(RET.PARAMERR, "离开日期不能早于入住日期", param="end_date")
+        if (start - today).days > MAX_DAYS_AHEAD:
+            raise ApiError(RET.PARAMERR, f"最多只能预订{MAX_DAYS_AHEAD}天内的日期", param="start_date")
+        if (end - start).days + 1 > MAX_NIGHTS:
+            raise ApiError(RET.PARAMERR, f"单次预订最多{MAX_NIGHTS}晚", param="end_date")
+
+    async def place(self, guest_id, house_id, start, end):
+        """Book nights start..end (inclusive) of a house; returns the new order id."""
+        self.check_stay(start, end)
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                order_id = await self._place_once(guest_id, house_id, start, end)
+                break
+            except pymysql.err.OperationalError as error:
+                if error.args[0] != 1213 or attempt == DEADLOCK_RETRIES - 1:  # ER_LOCK_DEADLOCK
+                    raise
+        await self.cache.invalidate(HOUSES)
+        return order_id
+
+    async def _place_once(self, guest_id, house_id, start, end):
+        days = (end - start).days + 1
         try:
-            order_id = await _place_once(db, guest_id, house_id, start, end)
-            break
-        except pymysql.err.OperationalError as error:
-            if error.args[0] != 1213 or attempt == DEADLOCK_RETRIES - 1:  # ER_LOCK_DEADLOCK
-                raise
-    await cache.invalidate(redis, cache.HOUSES)
-    return order_id
+            async with self.db.transaction() as cur:
+                await cur.execute("SELECT user_id, area_id, price, min_days, max_days FROM ih_house "
+                                  "WHERE id = %s FOR UPDATE", (house_id,))
+                house = await cur.fetchone()
+                if house is None:
+                    raise ApiError(RET.NODATA, "房屋不存在", param="house_id")
+                if house["user_id"] == guest_id:
+                    raise ApiError(RET.ROLEERR, "不能预订自己的房屋")
+                if days < house["min_days"] or (house["max_days"] and days > house["max_days"]):
+                    limit = (f"{house['min_days']}-{house['max_days']}" if house["max_days"]
+                             else f"至少{house['min_days']}")
+                    raise ApiError(RET.PARAMERR, f"该房屋每次可预订{limit}晚", param="end_date")
+                await cur.execute("SELECT 1 FROM ih_booked_night WHERE house_id = %s "
+                                  "AND night BETWEEN %s AND %s LIMIT 1 FOR UPDATE", (house_id, start, end))
+                if await cur.fetchone():
+                    raise ApiError(RET.DATAERR, DATES_TAKEN)
+                await cur.execute(
+                    "INSERT INTO ih_order (user_id, house_id, begin_date, end_date, days, house_price, amount)"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    (guest_id, house_id, start, end, days, house["price"], days * house["price"]))
+                order_id = cur.lastrowid
+                await cur.executemany(
+                    "INSERT INTO ih_booked_night (house_id, night, area_id, order_id) VALUES (%s, %s, %s, %s)",
+                    [(house_id, night, house["area_id"], order_id) for night in nights(start, end)])
+        except pymysql.err.IntegrityError as error:
+            if error.args[0] == 1062:  # a night already held: only if the house lock was bypassed
+                raise ApiError(RET.DATAERR, DATES_TAKEN) from None
+            raise
+        return order_id
 
+    async def change_status(self, action, order_id, actor_id, comment=None):
+        """Apply one transition of TRANSITIONS as a single guarded update.
 
-async def _place_once(db, guest_id, house_id, start, end):
-    days = (end - start).days + 1
-    try:
-        async with db.transaction() as cur:
-            await cur.execute("SELECT user_id, area_id, price, min_days, max_days FROM ih_house "
-                              "WHERE id = %s FOR UPDATE", (house_id,))
-            house = await cur.fetchone()
-            if house is None:
-                raise ApiError(RET.NODATA, "房屋不存在")
-            if house["user_id"] == guest_id:
-                raise ApiError(RET.ROLEERR, "不能预订自己的房屋")
-            if days < house["min_days"] or (house["max_days"] and days > house["max_days"]):
-                limit = f"{house['min_days']}-{house['max_days']}" if house["max_days"] else f"至少{house['min_days']}"
-                raise ApiError(RET.PARAMERR, f"该房屋每次可预订{limit}晚")
-            await cur.execute("SELECT 1 FROM ih_booked_night WHERE house_id = %s "
-                              "AND night BETWEEN %s AND %s LIMIT 1 FOR UPDATE", (house_id, start, end))
-            if await cur.fetchone():
-                raise ApiError(RET.DATAERR, DATES_TAKEN)
-            await cur.execute(
-                "INSERT INTO ih_order (user_id, house_id, begin_date, end_date, days, house_price, amount)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (guest_id, house_id, start, end, days, house["price"], days * house["price"]))
-            order_id = cur.lastrowid
-            await cur.executemany(
-                "INSERT INTO ih_booked_night (house_id, night, area_id, order_id) VALUES (%s, %s, %s, %s)",
-                [(house_id, night, house["area_id"], order_id) for night in nights(start, end)])
-    except pymysql.err.IntegrityError as error:
-        if error.args[0] == 1062:  # a night already held: only if the house lock was bypassed
-            raise ApiError(RET.DATAERR, DATES_TAKEN) from None
-        raise
-    return order_id
+        The WHERE clause names the actor and the current status, so the number of rows it changed
+        decides the answer, even when two requests race for the same order.
+        """
+        transition = TRANSITIONS[action]
+        actor_column = "o.user_id" if transition.actor == GUEST else "h.user_id"
+        today = self.clock.today()
+        async with self.db.transaction() as cur:
+            changed = await cur.execute(
+                "UPDATE ih_order o JOIN ih_house h ON h.id = o.house_id"
+                " SET o.status = %s, o.comment = COALESCE(%s, o.comment)"
+                f" WHERE o.id = %s AND o.status = %s AND {actor_column} = %s"
+                + (" AND o.end_date < %s" if transition.after_stay else ""),
+                (transition.target, comment, order_id, transition.source, actor_id,
+                 *([today] if transition.after_stay else [])))
+            if not changed:
+                await _explain_refusal(cur, transition, order_id, actor_column, actor_id, today)
+            if transition.target == WAIT_COMMENT:
+                await cur.execute("UPDATE ih_house h JOIN ih_order o ON o.house_id = h.id"
+                                  " SET h.order_count = h.order_count + 1 WHERE o.id = %s", (order_id,))
+            if transition.target not in ACTIVE:
+                await cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
+        await self.cache.invalidate(HOUSES)
 
-
-async def change_status(db, redis, action, order_id, actor_id, comment=None):
-    """Apply one transition of TRANSITIONS as a single guarded update.
-
-    The WHERE clause names the actor and the current status, so the number of rows it changed
-    decides the answer, even when two requests race for the same order.
-    """
-    transition = TRANSITIONS[action]
-    actor_column = "o.user_id" if transition.actor == GUEST else "h.user_id"
-    today = timefmt.today()
-    async with db.transaction() as cur:
-        changed = await cur.execute(
-            "UPDATE ih_order o JOIN ih_house h ON h.id = o.house_id"
-            " SET o.status = %s, o.comment = COALESCE(%s, o.comment)"
-            f" WHERE o.id = %s AND o.status = %s AND {actor_column} = %s"
-            + (" AND o.end_date < %s" if transition.after_stay else ""),
-            (transition.target, comment, order_id, transition.source, actor_id,
-             *([today] if transition.after_stay else [])))
-        if not changed:
-            await _explain_refusal(cur, transition, order_id, actor_column, actor_id, today)
-        if transition.target == WAIT_COMMENT:
-            await cur.execute("UPDATE ih_house h JOIN ih_order o ON o.house_id = h.id"
-                              " SET h.order_count = h.order_count + 1 WHERE o.id = %s", (order_id,))
-        if transition.target not in ACTIVE:
-            await cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
-    await cache.invalidate(redis, cache.HOUSES)
+    async def list_for(self, role, user_id):
+        """A user's orders as GUEST or on their houses as LANDLORD, newest first, each with the
+        `actions` that user may take on it now."""
+        owner_column = "o.user_id" if role == GUEST else "h.user_id"
+        orders = await self.db.fetchall(
+            "SELECT o.id AS order_id, o.house_id, h.title, h.index_image, o.begin_date AS start_date,"
+            " o.end_date, o.created_at AS ctime, o.days, o.amount, o.status, o.comment"
+            " FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
+            f" WHERE {owner_column} = %s ORDER BY o.id DESC", (user_id,))
+        today = self.clock.today()
+        for order in orders:
+            order["actions"] = available_actions(order, role, today)
+            order["img_url"] = self.media.url(order.pop("index_image"))
+            order["start_date"] = order["start_date"].isoformat()
+            order["end_date"] = order["end_date"].isoformat()
+            order["ctime"] = self.clock.show_timestamp(order["ctime"])
+        return orders
 
 
 async def _explain_refusal(cur, transition, order_id, actor_column, actor_id, today):
@@ -147,19 +178,9 @@ async def _explain_refusal(cur, transition, order_id, actor_column, actor_id, to
                       " JOIN ih_house h ON h.id = o.house_id WHERE o.id = %s", (actor_id, order_id))
     row = await cur.fetchone()
     if row is None:
-        raise ApiError(RET.NODATA, "订单不存在")
+        raise ApiError(RET.NODATA, "订单不存在", param="order_id")
     if not row["is_actor"]:
         raise ApiError(RET.ROLEERR, "无权操作该订单")
     if transition.after_stay and row["status"] == transition.source and row["end_date"] >= today:
         raise ApiError(RET.DATAERR, "入住结束后才能评价")
     raise ApiError(RET.DATAERR, "订单状态已改变，无法执行该操作")
-
-
-async def list_for(db, role, user_id):
-    """A user's orders as guest (`custom`) or on their houses (`landlord`), newest first."""
-    owner_column = "o.user_id" if role == GUEST else "h.user_id"
-    return await db.fetchall(
-        "SELECT o.id AS order_id, o.house_id, h.title, h.index_image, o.begin_date AS start_date,"
-        " o.end_date, o.created_at AS ctime, o.days, o.amount, o.status, o.comment"
-        " FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
-        f" WHERE {owner_column} = %s ORDER BY o.id DESC", (user_id,))

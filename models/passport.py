@@ -1,10 +1,9 @@
-"""The passport rules of contract §4.1: image captcha, SMS codes and their quotas, registration
-and login with its lockout. Short-lived state lives in Redis; users live in MySQL."""
+"""The passport: image captcha, SMS codes and their quotas, registration, and login with its
+lockout. Short-lived state lives in Redis; users live in MySQL, behind `Users`."""
 import asyncio
 import secrets
 
-from models import user as users
-from utils import captcha_image, timefmt
+from utils import captcha_image
 from utils.errors import RET, ApiError
 from utils.lua import LuaScript
 from utils.sms import SmsError, send_with_timeout
@@ -17,7 +16,7 @@ SMS_MAX_WRONG_ATTEMPTS = 5
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_SECONDS = 600
 
-# Contract §1: clients compare these two messages literally.
+# Clients compare these two messages literally.
 SMS_CODE_EXPIRED = "验证码过期"
 SMS_CODE_WRONG = "验证码错误"
 
@@ -70,85 +69,94 @@ _QUOTA_MESSAGES = {1: "发送过于频繁，请60秒后再试", 2: "该手机号
                    3: "当前网络今日获取验证码次数已达上限"}
 
 
-async def new_captcha(redis, executor, captcha_id, previous_id=None):
-    """Draw a captcha for `captcha_id` and remember its text; the previous one is forgotten."""
-    text = captcha_image.random_text()
-    png = await asyncio.get_running_loop().run_in_executor(executor, captcha_image.render_png, text)
-    async with redis.pipeline(transaction=False) as pipe:
-        if previous_id:
-            pipe.delete(captcha_key(previous_id))
-        pipe.set(captcha_key(captcha_id), text, ex=CAPTCHA_TTL)
-        await pipe.execute()
-    return png
+class Passport:
+    def __init__(self, redis, users, hasher, sms_backend, executor, clock, *, sms_ip_daily_limit):
+        self.redis = redis
+        self.users = users
+        self.hasher = hasher
+        self.sms_backend = sms_backend
+        self.executor = executor  # draws captchas
+        self.clock = clock
+        self.sms_ip_daily_limit = sms_ip_daily_limit
 
-
-async def check_captcha(redis, captcha_id, answer):
-    """Single use: the first check deletes the captcha whatever the answer."""
-    expected = await redis.getdel(captcha_key(captcha_id))
-    if expected is None:
-        raise ApiError(RET.NODATA, "图片验证码已过期，请刷新")
-    if expected.decode().upper() != answer.strip().upper():
-        raise ApiError(RET.DATAERR, "图片验证码错误")
-
-
-async def send_sms_code(db, redis, sms_backend, mobile, client_ip, ip_daily_limit):
-    if await users.mobile_registered(db, mobile):
-        raise ApiError(RET.DATAEXIST, "该手机号已注册")
-    day = timefmt.today().strftime("%Y%m%d")
-    interval_key = f"ihome:sms_interval:{mobile}"
-    refused, wait = await _TAKE_SMS_QUOTA(
-        redis, keys=[interval_key, f"ihome:sms_daily:{day}:{mobile}", f"ihome:sms_daily_ip:{day}:{client_ip}"],
-        args=[SMS_RESEND_INTERVAL, SMS_MOBILE_DAILY_LIMIT, ip_daily_limit,
-              timefmt.seconds_until_midnight() + 60])
-    if refused:
-        raise ApiError(RET.REQERR, _QUOTA_MESSAGES[refused], retry_after=max(int(wait), 1))
-    code = f"{secrets.randbelow(10**6):06d}"
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.set(sms_code_key(mobile), code, ex=SMS_CODE_TTL)
-        pipe.delete(_sms_attempts_key(mobile))
-        await pipe.execute()
-    try:
-        await send_with_timeout(sms_backend, mobile, code)
-    except SmsError as error:
-        # Nothing reached the phone: let the user ask again at once.
-        await redis.delete(sms_code_key(mobile), interval_key)
-        raise ApiError(RET.THIRDERR, "短信发送失败，请稍后重试") from error
-
-
-async def register(db, redis, hasher, mobile, sms_code, password):
-    outcome = await _CHECK_SMS_CODE(
-        redis, keys=[sms_code_key(mobile), _sms_attempts_key(mobile)],
-        args=[sms_code, SMS_MAX_WRONG_ATTEMPTS])
-    if outcome == b"expired":
-        raise ApiError(RET.NODATA, SMS_CODE_EXPIRED)
-    if outcome != b"ok":
-        raise ApiError(RET.DATAERR, SMS_CODE_WRONG)
-    if await users.mobile_registered(db, mobile):
-        raise ApiError(RET.DATAEXIST, "该手机号已注册")
-    user = await users.create(db, mobile, await hasher.hash(password))
-    await redis.delete(sms_code_key(mobile), _sms_attempts_key(mobile))
-    return user
-
-
-async def login(db, redis, hasher, mobile, password):
-    failures_key = _login_failures_key(mobile)
-    async with redis.pipeline(transaction=False) as pipe:
-        pipe.get(failures_key)
-        pipe.ttl(failures_key)
-        failures, locked_for = await pipe.execute()
-    if failures is not None and int(failures) >= LOGIN_MAX_FAILURES:
-        raise ApiError(RET.REQERR, "密码错误次数过多，请10分钟后再试", retry_after=max(locked_for, 1))
-    user = await users.find_by_mobile(db, mobile)
-    matches, new_hash = await hasher.verify(password, user["password_hash"] if user else None)
-    if not (user and matches):
-        async with redis.pipeline(transaction=True) as pipe:
-            pipe.incr(failures_key)
-            pipe.expire(failures_key, LOGIN_LOCK_SECONDS)
+    async def new_captcha(self, captcha_id, previous_id=None):
+        """Draw a captcha for `captcha_id` and remember its text; the previous one is forgotten."""
+        text = captcha_image.random_text()
+        png = await asyncio.get_running_loop().run_in_executor(self.executor, captcha_image.render_png, text)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if previous_id:
+                pipe.delete(captcha_key(previous_id))
+            pipe.set(captcha_key(captcha_id), text, ex=CAPTCHA_TTL)
             await pipe.execute()
-        raise ApiError(RET.LOGINERR, "手机号或密码错误")
-    await redis.delete(failures_key)
-    if new_hash:
-        await users.set_password_hash(db, user["user_id"], new_hash)
-    del user["password_hash"]
-    user["verified"] = bool(user["verified"])
-    return user
+        return png
+
+    async def check_captcha(self, captcha_id, answer):
+        """Single use: the first check deletes the captcha whatever the answer."""
+        expected = await self.redis.getdel(captcha_key(captcha_id))
+        if expected is None:
+            raise ApiError(RET.NODATA, "图片验证码已过期，请刷新", param="piccode")
+        if expected.decode().upper() != answer.strip().upper():
+            raise ApiError(RET.DATAERR, "图片验证码错误", param="piccode")
+
+    async def send_sms_code(self, mobile, client_ip):
+        if await self.users.mobile_registered(mobile):
+            raise ApiError(RET.DATAEXIST, "该手机号已注册", param="mobile")
+        day = self.clock.today().strftime("%Y%m%d")
+        interval_key = f"ihome:sms_interval:{mobile}"
+        refused, wait = await _TAKE_SMS_QUOTA(
+            self.redis,
+            keys=[interval_key, f"ihome:sms_daily:{day}:{mobile}", f"ihome:sms_daily_ip:{day}:{client_ip}"],
+            args=[SMS_RESEND_INTERVAL, SMS_MOBILE_DAILY_LIMIT, self.sms_ip_daily_limit,
+                  self.clock.seconds_until_midnight() + 60])
+        if refused:
+            raise ApiError(RET.REQERR, _QUOTA_MESSAGES[refused], retry_after=max(int(wait), 1))
+        code = f"{secrets.randbelow(10**6):06d}"
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(sms_code_key(mobile), code, ex=SMS_CODE_TTL)
+            pipe.delete(_sms_attempts_key(mobile))
+            await pipe.execute()
+        try:
+            await send_with_timeout(self.sms_backend, mobile, code)
+        except SmsError as error:
+            # Nothing reached the phone: let the user ask again at once.
+            await self.redis.delete(sms_code_key(mobile), interval_key)
+            raise ApiError(RET.THIRDERR, "短信发送失败，请稍后重试") from error
+
+    async def register(self, mobile, sms_code, password):
+        """Create the user if `sms_code` is the one sent to `mobile`; returns their session fields."""
+        outcome = await _CHECK_SMS_CODE(
+            self.redis, keys=[sms_code_key(mobile), _sms_attempts_key(mobile)],
+            args=[sms_code, SMS_MAX_WRONG_ATTEMPTS])
+        if outcome == b"expired":
+            raise ApiError(RET.NODATA, SMS_CODE_EXPIRED, param="phonecode")
+        if outcome != b"ok":
+            raise ApiError(RET.DATAERR, SMS_CODE_WRONG, param="phonecode")
+        if await self.users.mobile_registered(mobile):
+            raise ApiError(RET.DATAEXIST, "该手机号已注册", param="mobile")
+        user = await self.users.create(mobile, await self.hasher.hash(password))
+        await self.redis.delete(sms_code_key(mobile), _sms_attempts_key(mobile))
+        return user
+
+    async def login(self, mobile, password):
+        """The user's session fields if `password` is theirs; a mobile locks after repeated failures."""
+        failures_key = _login_failures_key(mobile)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(failures_key)
+            pipe.ttl(failures_key)
+            failures, locked_for = await pipe.execute()
+        if failures is not None and int(failures) >= LOGIN_MAX_FAILURES:
+            raise ApiError(RET.REQERR, "密码错误次数过多，请10分钟后再试", retry_after=max(locked_for, 1))
+        user = await self.users.find_by_mobile(mobile)
+        matches, new_hash = await self.hasher.verify(password, user["password_hash"] if user else None)
+        if not (user and matches):
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(failures_key)
+                pipe.expire(failures_key, LOGIN_LOCK_SECONDS)
+                await pipe.execute()
+            raise ApiError(RET.LOGINERR, "手机号或密码错误")
+        await self.redis.delete(failures_key)
+        if new_hash:
+            await self.users.set_password_hash(user["user_id"], new_hash)
+        del user["password_hash"]
+        user["verified"] = bool(user["verified"])
+        return user

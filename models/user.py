@@ -1,133 +1,128 @@
-"""Users: the rows of ih_user and the rules that belong to them."""
+"""Users: the rows of ih_user, the rules that belong to them, and what a change to a user must
+also change (their live sessions, the cached pages that show them)."""
 import datetime
-import re
 import unicodedata
 
 from models.db import is_duplicate_key
-from utils import params, timefmt
+from utils import params
+from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 
-
-async def find_by_mobile(db, mobile):
-    """The user's session fields (utils/session.USER_FIELDS) and password hash, or None."""
-    return await db.fetchone(
-        "SELECT id AS user_id, name, mobile, avatar, real_name IS NOT NULL AS verified, password_hash"
-        " FROM ih_user WHERE mobile = %s", (mobile,))
-
-
-async def mobile_registered(db, mobile):
-    return await db.fetchone("SELECT 1 FROM ih_user WHERE mobile = %s", (mobile,)) is not None
-
-
-async def create(db, mobile, password_hash):
-    """A new user, named after their mobile until they choose a name."""
-    try:
-        _, user_id = await db.execute(
-            "INSERT INTO ih_user (name, mobile, password_hash) VALUES (%s, %s, %s)",
-            (mobile, mobile, password_hash))
-    except Exception as error:
-        if is_duplicate_key(error):
-            raise ApiError(RET.DATAEXIST, "该手机号已注册") from None
-        raise
-    return {"user_id": user_id, "name": mobile, "mobile": mobile, "avatar": None, "verified": False}
-
-
-async def set_password_hash(db, user_id, password_hash):
-    await db.execute("UPDATE ih_user SET password_hash = %s WHERE id = %s", (password_hash, user_id))
-
-
-# ---- profile --------------------------------------------------------------------------------
-
-# GB 11643: the 18th character is the ISO 7064 MOD 11-2 check of the first 17 digits.
-ID_CARD_LENGTH = 18
-ID_CARD_RE = re.compile(r"^[0-9]{17}[0-9X]$")
-ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CARD_CHECK_CHARS = "10X98765432"
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
-
-# Chinese characters (the basic block and extensions A to G, where rare name characters live)
-# or Latin letters, in words that a middle dot may join (ethnic and transliterated names).
-_NAME_LETTER = r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
-REAL_NAME_RE = re.compile(rf"^{_NAME_LETTER}+(?:·{_NAME_LETTER}+)*$")
-# What people type for the middle dot, read as U+00B7.
-MIDDLE_DOTS = str.maketrans({"・": "·", "•": "·", "‧": "·"})
-REAL_NAME_MIN, REAL_NAME_MAX = 2, 32
+NAME_MAX = 32
+AVATAR_MAX_SIDE = 512
+ANONYMOUS = "匿名用户"
 
 
-async def profile(db, user_id):
-    """The user's row as the profile shows it: `avatar` is a storage key, `id_card` unmasked."""
-    user = await db.fetchone(
-        "SELECT id AS user_id, name, mobile, avatar, real_name, id_card FROM ih_user WHERE id = %s",
-        (user_id,))
-    if user is None:
-        raise ApiError(RET.USERERR, "用户不存在")
-    return user
+# ---- the default name: a new user is named after their mobile until they choose a name --------
+
+def default_name(mobile):
+    return mobile
 
 
-async def set_avatar(db, user_id, key):
-    """Point the user at the stored image `key`; the previous key is simply no longer used."""
-    await db.execute("UPDATE ih_user SET avatar = %s WHERE id = %s", (key, user_id))
+def has_default_name(name, mobile):
+    return name == default_name(mobile)
 
 
-async def rename(db, user_id, mobile, name):
-    """Give the user a new display name, unique among users whatever its letter case."""
-    # New users are named after their mobile: a name that reads as another mobile number would
-    # take the name a future registrant of that number is born with.
-    if params.MOBILE_RE.match(unicodedata.normalize("NFKC", name)) and name != mobile:
-        raise ApiError(RET.PARAMERR, "用户名不能是他人的手机号")
-    try:
-        await db.execute("UPDATE ih_user SET name = %s WHERE id = %s", (name, user_id))
-    except Exception as error:
-        if is_duplicate_key(error, "uq_user_name"):
-            raise ApiError(RET.DATAEXIST, "该用户名已被使用") from None
-        raise
+def reads_as_mobile(name):
+    """Whether a display name would read as a mobile number (full-width digits included)."""
+    return params.MOBILE_RE.match(unicodedata.normalize("NFKC", name)) is not None
 
 
-def normalized_real_name(value):
-    value = value.translate(MIDDLE_DOTS)
-    if not REAL_NAME_MIN <= len(value) <= REAL_NAME_MAX or not REAL_NAME_RE.match(value):
-        raise ApiError(RET.PARAMERR,
-                       f"真实姓名应为{REAL_NAME_MIN}-{REAL_NAME_MAX}个汉字或英文字母（可含间隔号·）")
-    return value
-
-
-def normalized_id_card(value):
-    """An 18-character resident ID number with a real past birth date and a valid check
-    character (`x` read as `X`); the messages never repeat the number."""
-    value = value.upper()
-    if not ID_CARD_RE.match(value):
-        raise ApiError(RET.PARAMERR, "身份证号码应为18位：17位数字加1位数字或X")
-    try:
-        birth_date = datetime.datetime.strptime(value[6:14], "%Y%m%d").date()
-    except ValueError:
-        birth_date = None
-    if birth_date is None or not EARLIEST_BIRTH_DATE <= birth_date <= timefmt.today():
-        raise ApiError(RET.PARAMERR, "身份证号码中的出生日期无效")
-    if id_card_check_char(value[:17]) != value[17]:
-        raise ApiError(RET.PARAMERR, "身份证号码校验位不正确，请核对")
-    return value
-
-
-def id_card_check_char(first17):
-    """The GB 11643 check character of the first 17 digits of a resident ID number."""
-    return ID_CARD_CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, ID_CARD_WEIGHTS)) % 11]
+def public_name(name, mobile, *, masked=False):
+    """How a user is shown to others: never by the full mobile. A user who kept the default name
+    is `138****0001` where they must be recognisable (a landlord), else anonymous."""
+    if not has_default_name(name, mobile):
+        return name
+    return f"{mobile[:3]}****{mobile[-4:]}" if masked else ANONYMOUS
 
 
 def masked_id_card(id_card):
     return id_card[:3] + "*" * (len(id_card) - 7) + id_card[-4:]
 
 
-async def verify_identity(db, user_id, real_name, id_card):
-    """Record the user's real name and ID number, once: the first to arrive wins, and one ID
-    number verifies one account."""
-    real_name, id_card = normalized_real_name(real_name), normalized_id_card(id_card)
-    try:
-        updated, _ = await db.execute(
-            "UPDATE ih_user SET real_name = %s, id_card = %s WHERE id = %s AND real_name IS NULL",
-            (real_name, id_card, user_id))
-    except Exception as error:
-        if is_duplicate_key(error, "uq_user_id_card"):
-            raise ApiError(RET.DATAEXIST, "该身份证号码已认证过其他账号") from None
-        raise
-    if not updated:
-        raise ApiError(RET.DATAEXIST, "已完成实名认证，不能修改")
+class Users:
+    def __init__(self, db, sessions, cache, media, clock):
+        self.db = db
+        self.sessions = sessions
+        self.cache = cache
+        self.media = media
+        self.clock = clock
+
+    async def find_by_mobile(self, mobile):
+        """The user's session fields (utils/session.USER_FIELDS) and password hash, or None."""
+        return await self.db.fetchone(
+            "SELECT id AS user_id, name, mobile, avatar, real_name IS NOT NULL AS verified, password_hash"
+            " FROM ih_user WHERE mobile = %s", (mobile,))
+
+    async def mobile_registered(self, mobile):
+        return await self.db.fetchone("SELECT 1 FROM ih_user WHERE mobile = %s", (mobile,)) is not None
+
+    async def create(self, mobile, password_hash):
+        """A new user, with the default name; returns their session fields."""
+        name = default_name(mobile)
+        try:
+            _, user_id = await self.db.execute(
+                "INSERT INTO ih_user (name, mobile, password_hash) VALUES (%s, %s, %s)",
+                (name, mobile, password_hash))
+        except Exception as error:
+            if is_duplicate_key(error):
+                raise ApiError(RET.DATAEXIST, "该手机号已注册", param="mobile") from None
+            raise
+        return {"user_id": user_id, "name": name, "mobile": mobile, "avatar": None, "verified": False}
+
+    async def set_password_hash(self, user_id, password_hash):
+        await self.db.execute("UPDATE ih_user SET password_hash = %s WHERE id = %s",
+                              (password_hash, user_id))
+
+    # ---- profile ------------------------------------------------------------------------------
+
+    async def identity(self, user_id):
+        """The verified real name and the masked ID number, both None until verified."""
+        user = await self.db.fetchone("SELECT real_name, id_card FROM ih_user WHERE id = %s", (user_id,))
+        if user is None:
+            raise ApiError(RET.USERERR, "用户不存在")
+        return {"real_name": user["real_name"],
+                "id_card": user["id_card"] and masked_id_card(user["id_card"])}
+
+    async def set_avatar(self, user_id, data):
+        """Check and store an uploaded avatar and make it the user's; returns its URL. The
+        previous image is simply no longer pointed at (another row may share its file)."""
+        key = await self.media.save_image(data, max_side=AVATAR_MAX_SIDE, param="avatar")
+        await self.db.execute("UPDATE ih_user SET avatar = %s WHERE id = %s", (key, user_id))
+        await self.sessions.update_user(user_id, avatar=key)
+        await self.cache.invalidate(HOUSES)  # landlords' avatars show on house pages
+        return self.media.url(key)
+
+    async def rename(self, user_id, mobile, name):
+        """Give the user a new display name, unique among users whatever its letter case."""
+        # A name that reads as another mobile number would take the default name that a future
+        # registrant of that number is born with.
+        if reads_as_mobile(name) and not has_default_name(name, mobile):
+            raise ApiError(RET.PARAMERR, "用户名不能是他人的手机号", param="name")
+        try:
+            await self.db.execute("UPDATE ih_user SET name = %s WHERE id = %s", (name, user_id))
+        except Exception as error:
+            if is_duplicate_key(error, "uq_user_name"):
+                raise ApiError(RET.DATAEXIST, "该用户名已被使用", param="name") from None
+            raise
+        await self.sessions.update_user(user_id, name=name)
+        await self.cache.invalidate(HOUSES)  # landlords' names show on house pages
+
+    async def verify_identity(self, user_id, real_name, id_card):
+        """Record the user's real name and ID number (both read by `utils.params`), once: the
+        first to arrive wins, and one ID number verifies one account."""
+        birth_date = params.id_card_birth_date(id_card)
+        if not EARLIEST_BIRTH_DATE <= birth_date <= self.clock.today():
+            raise ApiError(RET.PARAMERR, "身份证号码中的出生日期无效", param="id_card")
+        try:
+            updated, _ = await self.db.execute(
+                "UPDATE ih_user SET real_name = %s, id_card = %s WHERE id = %s AND real_name IS NULL",
+                (real_name, id_card, user_id))
+        except Exception as error:
+            if is_duplicate_key(error, "uq_user_id_card"):
+                raise ApiError(RET.DATAEXIST, "该身份证号码已认证过其他账号", param="id_card") from None
+            raise
+        if not updated:
+            raise ApiError(RET.DATAEXIST, "已完成实名认证，不能修改")
+        await self.sessions.update_user(user_id, verified=True)

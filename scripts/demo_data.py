@@ -26,8 +26,9 @@ import config  # noqa: F401 - defines the server's options read below
 from models.db import CONNECT_OPTIONS, parse_mysql_url
 from models.migrate import migrate
 from models.order import ACTIVE, CANCELED, COMPLETE, REJECTED, WAIT_ACCEPT, WAIT_COMMENT
-from models.user import id_card_check_char
-from utils import cache, timefmt
+from utils import timefmt
+from utils.cache import HOUSES, Cache
+from utils.params import id_card_check_char
 from utils.passwords import CONTEXT as PASSWORD_CONTEXT
 from utils.storage import LocalStorage
 
@@ -121,7 +122,7 @@ class DemoData:
         self.next_mobile = first_mobile
         self.photos, self.avatars = photos, avatars
         self.now = datetime.datetime.now(timefmt.UTC).replace(tzinfo=None, microsecond=0)
-        self.today = timefmt.today()
+        self.today = timefmt.SiteClock(options.timezone).today()
         self.password_hash = PASSWORD_CONTEXT.hash(DEMO_PASSWORD)
         self.rows = {table: [] for table in COLUMNS}
         landlords = [self.add_user(landlord=True)
@@ -281,7 +282,7 @@ async def load(house_count, seed):
 async def retire_house_caches():
     client = redis.asyncio.from_url(options.redis_url)
     try:
-        await cache.invalidate(client, cache.HOUSES)
+        await Cache(client).invalidate(HOUSES)
     except redis.exceptions.RedisError as error:
         log.warning("could not retire the house caches (%s): pages cached in the last hour may miss "
                     "the demo houses", error)

@@ -156,13 +156,13 @@ def test_register_stores_an_argon2id_hash(client, redis_client, db_conn):
 
 
 def test_register_without_a_code_sent_is_expired(client):
-    assert registration(client) == {"errcode": "4002", "errmsg": "验证码过期"}
+    assert registration(client) == {"errcode": "4002", "errmsg": "验证码过期", "param": "phonecode"}
 
 
 def test_register_with_a_wrong_code(client, redis_client):
     request_sms_code(client, redis_client, MOBILE)
     wrong = "111111" if redis_client.get(f"sms_code_{MOBILE}") != "111111" else "222222"
-    assert registration(client, phonecode=wrong) == {"errcode": "4004", "errmsg": "验证码错误"}
+    assert registration(client, phonecode=wrong) == {"errcode": "4004", "errmsg": "验证码错误", "param": "phonecode"}
 
 
 def test_five_wrong_codes_void_the_code(client, redis_client):
@@ -171,7 +171,7 @@ def test_five_wrong_codes_void_the_code(client, redis_client):
     wrong = "111111" if code != "111111" else "222222"
     for _ in range(5):
         assert registration(client, phonecode=wrong)["errmsg"] == "验证码错误"
-    assert registration(client, phonecode=code) == {"errcode": "4002", "errmsg": "验证码过期"}
+    assert registration(client, phonecode=code) == {"errcode": "4002", "errmsg": "验证码过期", "param": "phonecode"}
 
 
 @pytest.mark.parametrize("password", ["short12", "x" * 129])

@@ -1,4 +1,4 @@
-"""Response caches in Redis that are never stale (contract §6).
+"""Response caches in Redis that are never stale after the write that changes them returned.
 
 Each cached value's key embeds the current generation of its namespace. A write that changes
 what a namespace shows increments the generation before it answers, so every older entry
@@ -29,32 +29,37 @@ def _generation_key(namespace):
     return f"{PREFIX}:gen:{namespace}"
 
 
-async def invalidate(redis, *namespaces):
-    """Make every cached entry of `namespaces` unreachable. Call it before answering the write."""
-    async with redis.pipeline(transaction=False) as pipe:
-        for namespace in namespaces:
-            pipe.incr(_generation_key(namespace))
-        await pipe.execute()
+class Cache:
+    """The response caches in one Redis, built once with its client."""
 
+    def __init__(self, redis):
+        self.redis = redis
 
-async def get_or_build(redis, namespace, name, build, ttl=TTL):
-    """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader.
+    async def invalidate(self, *namespaces):
+        """Make every cached entry of `namespaces` unreachable. Call it before answering the write."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for namespace in namespaces:
+                pipe.incr(_generation_key(namespace))
+            await pipe.execute()
 
-    The generation is read before building, so an entry built while a write commits is filed
-    under the generation that write retires. Redis failing only costs the cache: the answer is
-    then built from the database.
-    """
-    try:
-        generation, cached = await _READ_CURRENT(
-            redis, keys=[_generation_key(namespace)], args=[f"{PREFIX}:{namespace}:", f":{name}"])
-    except RedisError as error:
-        log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
-        return await build()
-    if cached is not None:
-        return cached
-    value = await build()
-    try:
-        await redis.set(f"{PREFIX}:{namespace}:{generation.decode()}:{name}", value, ex=ttl)
-    except RedisError as error:
-        log.warning("cache write of %s:%s failed: %s", namespace, name, error)
-    return value
+    async def get_or_build(self, namespace, name, build, ttl=TTL):
+        """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader.
+
+        The generation is read before building, so an entry built while a write commits is filed
+        under the generation that write retires. Redis failing only costs the cache: the answer
+        is then built from the database.
+        """
+        try:
+            generation, cached = await _READ_CURRENT(
+                self.redis, keys=[_generation_key(namespace)], args=[f"{PREFIX}:{namespace}:", f":{name}"])
+        except RedisError as error:
+            log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
+            return await build()
+        if cached is not None:
+            return cached
+        value = await build()
+        try:
+            await self.redis.set(f"{PREFIX}:{namespace}:{generation.decode()}:{name}", value, ex=ttl)
+        except RedisError as error:
+            log.warning("cache write of %s:%s failed: %s", namespace, name, error)
+        return value

@@ -1,4 +1,4 @@
-"""The error codes of contract §1 and the one exception that carries them to `write_error`."""
+"""The error codes (README, "Error codes") and the one exception that carries them to `write_error`."""
 from tornado.web import HTTPError
 
 
@@ -64,14 +64,17 @@ class ApiError(HTTPError):
     """An answer other than success. Raised anywhere below a handler; `write_error` writes it.
 
     Most outcomes a user should see travel as HTTP 200 with their errcode (contract §1), so the
-    status defaults to 200; `retry_after` adds the header that rate limits promise.
+    status defaults to 200; `retry_after` adds the header that rate limits promise. `param` names
+    the one request field the error is about, so that a form can mark that field without
+    reading the message.
     """
 
-    def __init__(self, errcode, errmsg=None, status=200, retry_after=None):
+    def __init__(self, errcode, errmsg=None, status=200, retry_after=None, param=None):
         super().__init__(status)
         self.errcode = errcode
         self.errmsg = errmsg or DEFAULT_MESSAGES[errcode]
         self.retry_after = retry_after
+        self.param = param
 
     def __str__(self):
         return f"{self.errcode} {self.errmsg}"

@@ -14,8 +14,6 @@ import struct
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from tornado.options import options
-
 from utils.errors import RET, ApiError
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
@@ -41,16 +39,28 @@ class PreparedImage:
     height: int
 
 
-async def prepare_image(data, executor, *, max_side):
-    """Decode, check and re-encode `data`; `max_side` bounds both sides (None keeps the size).
+class ImagePipeline:
+    """Built once with the executor that decodes and the largest upload it accepts."""
 
-    Raises ApiError(PARAMERR) for anything that is not an acceptable image."""
-    if not data:
-        raise ApiError(RET.PARAMERR, "图片文件为空")
-    if len(data) > options.max_image_bytes:
-        raise ApiError(RET.PARAMERR, f"图片不能超过 {options.max_image_bytes / 1024 / 1024:g} MB")
-    return await asyncio.get_running_loop().run_in_executor(
-        executor, functools.partial(_reencode, data, max_side))
+    def __init__(self, executor, max_bytes):
+        self.executor = executor
+        self.max_bytes = max_bytes
+
+    async def prepare(self, data, *, max_side, param):
+        """Decode, check and re-encode `data`; `max_side` bounds both sides (None keeps the size).
+
+        Raises ApiError(PARAMERR) about the field `param` for anything that is not an acceptable
+        image."""
+        if not data:
+            raise ApiError(RET.PARAMERR, "图片文件为空", param=param)
+        if len(data) > self.max_bytes:
+            raise ApiError(RET.PARAMERR, f"图片不能超过 {self.max_bytes / 1024 / 1024:g} MB", param=param)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(
+                self.executor, functools.partial(_reencode, data, max_side))
+        except ApiError as error:
+            error.param = param
+            raise
 
 
 def _reencode(data, max_side):

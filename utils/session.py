@@ -1,4 +1,4 @@
-"""Server-side sessions in Redis (contract §2): `sess_<id>` holds the user's id, name, mobile,
+"""Server-side sessions in Redis: `sess_<id>` holds the user's id, name, mobile,
 avatar key and whether their real name is verified.
 
 The key slides to 24 h on every read and never lives past 30 days after login. A read is a
@@ -51,7 +51,9 @@ end
 USER_FIELDS = ("user_id", "name", "mobile", "avatar", "verified")
 
 
-class SessionStore:
+class Sessions:
+    """The sessions of every user, built once with the Redis client."""
+
     def __init__(self, redis):
         self.redis = redis
 
