@@ -3,17 +3,13 @@
 import { loginTarget, navigate } from "./router.js";
 
 export class ApiError extends Error {
-  constructor(errcode, errmsg) {
+  // `param` is the request field the server says the error is about, or null.
+  constructor(errcode, errmsg, param = null) {
     super(errmsg);
     this.errcode = errcode;
     this.errmsg = errmsg;
+    this.param = param;
     this.redirected = false;
-  }
-
-  // The request argument a 4103 message names ("缺少参数 title", "参数 price 无效：…").
-  get param() {
-    const found = /参数\s*([A-Za-z_]+)/.exec(this.errmsg || "");
-    return found ? found[1] : null;
   }
 }
 
@@ -43,7 +39,7 @@ export async function api(method, url, { json, form, redirect = true } = {}) {
     throw new ApiError("network", "网络连接失败，请检查网络后重试");
   }
   if (body.errcode === "0") return body;
-  const error = new ApiError(body.errcode, body.errmsg || "操作失败，请稍后重试");
+  const error = new ApiError(body.errcode, body.errmsg || "操作失败，请稍后重试", body.param || null);
   if (error.errcode === LOGIN_REQUIRED && redirect) {
     session.set(null);
     error.redirected = true;

@@ -54,11 +54,11 @@ export class Fields {
     }
   }
 
-  // Put a failed call's message next to its field: `byCode` maps errcodes to fields, and a
-  // 4103 goes to the argument its message names.
+  // Put a failed call's message next to the field the server names (`param`); `byCode` places
+  // the errors that name no field (a quota, a wrong password) by their errcode.
   showApiError(error, byCode = {}) {
-    const named = error.errcode === "4103" && error.param;
-    this.show(byCode[error.errcode] || (named && this.controls.has(named) ? named : "_form"), error.errmsg);
+    const named = error.param && this.controls.has(error.param) ? error.param : null;
+    this.show(named || byCode[error.errcode] || "_form", error.errmsg);
   }
 }
 

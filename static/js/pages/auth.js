@@ -42,7 +42,7 @@ export async function authPage({ view, query }) {
         if (next) navigate(next, { replace: true });
         else replace(view, verified((await api("GET", "/api/profile/auth")).data, null));
       } catch (error) {
-        fields.showApiError(error, { 4003: "id_card" });
+        fields.showApiError(error);
       }
     });
   });

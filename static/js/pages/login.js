@@ -4,17 +4,16 @@ import { h, replace } from "../dom.js";
 import { navigate, safeNext } from "../router.js";
 import { busy, Fields, submitButton } from "../widgets.js";
 
-const MOBILE_RE = /^1[3-9]\d{9}$/;
-
 export function mobileRow(fields) {
   return fields.row("mobile", "手机号", h("input", { type: "tel", inputmode: "numeric", maxlength: 11, autocomplete: "username", placeholder: "11位手机号" }));
 }
 
-// The mobile number typed, or null with the reason shown under the field.
+// The mobile number typed, or null when the field is empty. Its format is the server's rule:
+// a malformed number comes back as an error on the field.
 export function typedMobile(fields) {
   const mobile = fields.value("mobile");
-  if (MOBILE_RE.test(mobile)) return mobile;
-  fields.show("mobile", "请输入正确的11位手机号");
+  if (mobile) return mobile;
+  fields.show("mobile", "请输入手机号");
   return null;
 }
 

@@ -1,6 +1,6 @@
 // Orders, as the guest (review, cancel) or as the landlord (accept, reject with a reason).
 import { api } from "../api.js";
-import { h, photo, replace, todayISO, yuan } from "../dom.js";
+import { h, photo, replace, yuan } from "../dom.js";
 import { emptyState, linkButton, openDialog, toast } from "../widgets.js";
 
 const STATUS = {
@@ -43,31 +43,31 @@ function confirmAction({ title, url, order, reload, onLeave, done }) {
   });
 }
 
+// The buttons of the actions the server lists for this order and viewer (`order.actions`),
+// in the order they are shown; the server alone decides which apply now.
+const ACTION_BUTTONS = [
+  ["cancel", "取消订单", "", (shared) => confirmAction({ ...shared, title: "确定取消这个订单吗？", url: "/api/order/cancel", done: "订单已取消" })],
+  ["comment", "发表评价", "btn-primary", (shared) => askText({
+    ...shared, title: "评价这次入住", placeholder: `说说这次入住的感受（${COMMENT_MAX}字以内）`, maxlength: COMMENT_MAX,
+    confirmText: "提交评价", url: "/api/order/comment", field: "comment", done: "感谢您的评价",
+  })],
+  ["reject", "拒单", "", (shared) => askText({
+    ...shared, title: "拒绝这个订单", placeholder: `告诉房客拒单的原因（${REASON_MAX}字以内）`, maxlength: REASON_MAX,
+    confirmText: "确定拒单", url: "/api/order/reject", field: "reject_reason", done: "已拒单",
+  })],
+  ["accept", "接单", "btn-primary", (shared) => confirmAction({ ...shared, title: "确定接下这个订单吗？", url: "/api/order/accept", done: "已接单" })],
+];
+
 function actions(order, role, context) {
-  const button = (text, className, onclick) => h("button", { class: `btn ${className}`, type: "button", onclick }, text);
+  const allowed = new Set(order.actions || []);
   const shared = { order, ...context };
-  if (role === "custom" && order.status === 0) {
-    return [button("取消订单", "", () => confirmAction({ ...shared, title: "确定取消这个订单吗？", url: "/api/order/cancel", done: "订单已取消" }))];
-  }
-  if (role === "custom" && order.status === 3 && order.end_date >= todayISO()) {
+  const buttons = ACTION_BUTTONS.filter(([name]) => allowed.has(name)).map(([, text, className, open]) =>
+    h("button", { class: `btn ${className}`, type: "button", onclick: () => open(shared) }, text));
+  // An accepted stay still ahead has nothing to do yet: say when the review opens.
+  if (!buttons.length && role === "custom" && order.status === 3) {
     return [h("span", { class: "muted", "data-testid": "review-later" }, "离店后可评价")];
   }
-  if (role === "custom" && order.status === 3) {
-    return [button("发表评价", "btn-primary", () => askText({
-      ...shared, title: "评价这次入住", placeholder: `说说这次入住的感受（${COMMENT_MAX}字以内）`, maxlength: COMMENT_MAX,
-      confirmText: "提交评价", url: "/api/order/comment", field: "comment", done: "感谢您的评价",
-    }))];
-  }
-  if (role === "landlord" && order.status === 0) {
-    return [
-      button("拒单", "", () => askText({
-        ...shared, title: "拒绝这个订单", placeholder: `告诉房客拒单的原因（${REASON_MAX}字以内）`, maxlength: REASON_MAX,
-        confirmText: "确定拒单", url: "/api/order/reject", field: "reject_reason", done: "已拒单",
-      })),
-      button("接单", "btn-primary", () => confirmAction({ ...shared, title: "确定接下这个订单吗？", url: "/api/order/accept", done: "已接单" })),
-    ];
-  }
-  return [];
+  return buttons;
 }
 
 function commentLine(order, role) {

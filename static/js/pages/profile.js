@@ -54,7 +54,7 @@ export async function profilePage({ view, onLeave }) {
         await session.refresh();
         toast("用户名已保存");
       } catch (error) {
-        nameFields.showApiError(error, { 4003: "name" });
+        nameFields.showApiError(error);
       }
     });
   });

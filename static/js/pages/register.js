@@ -6,8 +6,6 @@ import { busy, Fields, submitButton } from "../widgets.js";
 import { authSwitch, mobileRow, typedMobile } from "./login.js";
 
 const SMS_WAIT_SECONDS = 60;
-const PASSWORD_MIN = 8;
-const PASSWORD_MAX = 128;
 
 export async function registerPage({ view, query, onLeave }) {
   const next = safeNext(query.get("next"), "/my");
@@ -59,7 +57,7 @@ export async function registerPage({ view, query, onLeave }) {
       startCountdown();
     } catch (error) {
       smsButton.disabled = false;
-      fields.showApiError(error, { 4002: "piccode", 4003: "mobile", 4004: "piccode", 4201: "phonecode", 4301: "phonecode" });
+      fields.showApiError(error, { 4201: "phonecode", 4301: "phonecode" });
     }
     // The server checks a captcha once, right or wrong: each answer needs a fresh image.
     refreshCaptcha();
@@ -72,7 +70,7 @@ export async function registerPage({ view, query, onLeave }) {
     fields.row("piccode", "图片验证码", piccode, { extra: captcha }),
     fields.row("phonecode", "短信验证码", h("input", { type: "text", inputmode: "numeric", maxlength: 6, autocomplete: "one-time-code", placeholder: "6位短信验证码" }), { extra: smsButton }),
     smsHint,
-    fields.row("password", "密码", h("input", { type: "password", autocomplete: "new-password", placeholder: `${PASSWORD_MIN}-${PASSWORD_MAX}位` })),
+    fields.row("password", "密码", h("input", { type: "password", autocomplete: "new-password", placeholder: "设置登录密码" })),
     fields.row("password2", "确认密码", h("input", { type: "password", autocomplete: "new-password", placeholder: "再输入一次密码" })),
     fields.formError, submit, authSwitch("已有账号？", "/login", next));
 
@@ -81,10 +79,7 @@ export async function registerPage({ view, query, onLeave }) {
     const phonecode = fields.value("phonecode");
     const password = fields.controls.get("password").value;
     if (!mobile) return;
-    if (!/^\d{6}$/.test(phonecode)) return fields.show("phonecode", "请输入6位短信验证码");
-    if (password.length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
-      return fields.show("password", `密码长度应为${PASSWORD_MIN}-${PASSWORD_MAX}个字符`);
-    }
+    if (!phonecode) return fields.show("phonecode", "请输入短信验证码");
     if (password !== fields.controls.get("password2").value) return fields.show("password2", "两次输入的密码不一致");
     return busy(submit, async () => {
       try {
@@ -92,7 +87,7 @@ export async function registerPage({ view, query, onLeave }) {
         await session.refresh();
         navigate(next, { replace: true });
       } catch (error) {
-        fields.showApiError(error, { 4002: "phonecode", 4003: "mobile", 4004: "phonecode", 4106: "password", 4201: "phonecode" });
+        fields.showApiError(error, { 4201: "phonecode" });
       }
     });
   });
