@@ -1,0 +1,186 @@
+"""The pure rules, tested without a server: field readers, name rules, the search filter and
+the order state machine."""
+import datetime
+
+import pytest
+
+from models.house import Search, search_filter
+from models.order import GUEST, LANDLORD, available_actions
+from models.user import has_default_name, masked_id_card, public_name, reads_as_mobile
+from utils import params
+from utils.errors import ApiError
+from utils.timefmt import SiteClock
+
+TODAY = datetime.date(2026, 12, 3)
+
+
+def refused(reader, *args, **kwargs):
+    with pytest.raises(ApiError) as caught:
+        reader(*args, **kwargs)
+    return caught.value
+
+
+# ---- money ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("value, fen", [("288.50", 28850), (288.5, 28850), (19.99, 1999), ("0.01", 1),
+                                        (1000000, 100_000_000), (" 7 ", 700), ("199.", None)])
+def test_yuan_become_exact_fen(value, fen):
+    if fen is None:
+        assert refused(params.fen, {"price": value}, "price", allow_zero=False).param == "price"
+    else:
+        assert params.fen({"price": value}, "price", allow_zero=False) == fen
+
+
+@pytest.mark.parametrize("value", ["1.001", "-1", "1e3", "abc", True, [1], "1000000.01", 0, "0.00"])
+def test_malformed_or_out_of_range_money_is_refused_by_name(value):
+    error = refused(params.fen, {"price": value}, "price", allow_zero=False)
+    assert (error.errcode, error.param) == ("4103", "price")
+
+
+def test_a_deposit_may_be_zero():
+    assert params.fen({"deposit": 0}, "deposit", allow_zero=True) == 0
+
+
+# ---- other field readers --------------------------------------------------------------------
+
+def test_id_lists_are_unique_positive_integers():
+    assert params.id_list({"facility": [3, "1", 2.0]}, "facility") == [3, 1, 2]
+    assert params.id_list({"facility": "4"}, "facility") == [4]
+    assert params.id_list({}, "facility") == []
+    for bad in ([1, 1], [0], ["x"], [True]):
+        assert refused(params.id_list, {"facility": bad}, "facility").param == "facility"
+
+
+def test_a_password_is_read_exactly_as_typed():
+    assert params.password({"password": "  spaces kept  "}) == "  spaces kept  "
+    assert refused(params.password, {"password": ""}).errcode == "4103"
+    assert refused(params.password, {"password": 12345678}).errcode == "4103"
+    assert params.password({"password": "short"}) == "short"  # an old password logs in as it is
+    error = refused(params.password, {"password": "short"}, new=True)
+    assert (error.errcode, error.param) == ("4106", "password")
+    assert refused(params.password, {"password": "x" * 129}, new=True).errcode == "4106"
+
+
+@pytest.mark.parametrize("value, ok", [("13800138000", True), ("19912345678", True), ("12800138000", False),
+                                       ("1380013800", False), ("138001380001", False), ("", False)])
+def test_mobiles(value, ok):
+    if ok:
+        assert params.mobile({"mobile": value}) == value
+    else:
+        assert refused(params.mobile, {"mobile": value}).param == "mobile"
+
+
+def test_dates_are_strict_iso_calendar_dates():
+    assert params.date({"sd": "2026-12-31"}, "sd") == datetime.date(2026, 12, 31)
+    assert params.date({}, "sd", required=False) is None
+    for bad in ("2026-02-30", "2026-1-05", "20261205", "2026-12-05T00:00"):
+        assert refused(params.date, {"sd": bad}, "sd").param == "sd"
+
+
+def test_captcha_ids_are_short_tokens():
+    assert params.token({"cur": "abc-1_X"}, "cur") == "abc-1_X"
+    error = refused(params.token, {"cur": "has space"}, "cur", status=400)
+    assert (error.status_code, error.param) == (400, "cur")
+    assert refused(params.token, {"cur": "x" * 65}, "cur").param == "cur"
+
+
+# ---- identity -------------------------------------------------------------------------------
+
+def test_the_id_check_character_follows_gb_11643():
+    assert params.id_card_check_char("11010519491231002") == "X"
+    assert params.id_card_check_char("44052418800101001") == "4"  # the standard's own examples
+    assert params.id_card({"id_card": "11010519491231002x"}) == "11010519491231002X"
+
+
+@pytest.mark.parametrize("value", ["110105194912310021", "11010519491331002X", "1101051949123100",
+                                   "11010519491231002Y"])
+def test_a_wrong_id_number_is_refused_by_name(value):
+    assert refused(params.id_card, {"id_card": value}).param == "id_card"
+
+
+def test_id_numbers_are_masked_but_their_ends():
+    assert masked_id_card("11010519491231002X") == "110***********002X"
+
+
+@pytest.mark.parametrize("value, kept", [("王小明", "王小明"), ("阿依古丽・买买提", "阿依古丽·买买提"),
+                                         ("John·Smith", "John·Smith")])
+def test_real_names(value, kept):
+    assert params.real_name({"real_name": value}) == kept
+
+
+@pytest.mark.parametrize("value", ["王", "王 小明", "·王", "王1", "王小明·"])
+def test_bad_real_names(value):
+    assert refused(params.real_name, {"real_name": value}).param == "real_name"
+
+
+# ---- the default name -----------------------------------------------------------------------
+
+def test_a_user_who_kept_their_mobile_as_name_is_never_shown_by_it():
+    assert has_default_name("13800000001", "13800000001")
+    assert public_name("13800000001", "13800000001", masked=True) == "138****0001"
+    assert public_name("13800000001", "13800000001") == "匿名用户"
+    assert public_name("小明", "13800000001", masked=True) == "小明"
+
+
+def test_names_that_read_as_a_mobile():
+    assert reads_as_mobile("13912345678")
+    assert reads_as_mobile("１３９１２３４５６７８")  # full-width digits read the same
+    assert not reads_as_mobile("1391234567")
+    assert not reads_as_mobile("小明13912345678")
+
+
+# ---- the search filter ----------------------------------------------------------------------
+
+def search(**fields):
+    return Search(**{"area_id": None, "first_night": None, "last_night": None, "sort": "new", "page": 1,
+                     **fields})
+
+
+def test_no_filter_is_no_where_clause():
+    assert search_filter(search()) == ("", [])
+
+
+def test_a_district_alone():
+    assert search_filter(search(area_id=3)) == (" WHERE h.area_id = %s", [3])
+
+
+def test_nights_without_a_district_look_at_every_booked_night():
+    where, args = search_filter(search(first_night=TODAY, last_night=TODAY + datetime.timedelta(days=2)))
+    assert "h.min_days <= %s" in where and "n.area_id" not in where
+    assert args == [3, 3, TODAY, TODAY + datetime.timedelta(days=2)]
+
+
+def test_nights_in_a_district_look_only_at_that_districts_booked_nights():
+    where, args = search_filter(search(area_id=5, first_night=TODAY, last_night=TODAY))
+    assert where.count("%s") == len(args) == 6
+    assert "n.area_id = %s" in where and args == [5, 1, 1, 5, TODAY, TODAY]
+
+
+def test_the_cache_name_holds_every_part_of_a_search():
+    query = search(area_id=2, first_night=TODAY, last_night=TODAY, sort="price-inc", page=3)
+    assert query.cache_name(10) == "search:2:2026-12-03..2026-12-03:price-inc:3:10"
+    assert query.cache_name(10) != query.cache_name(20)
+
+
+# ---- the order state machine ----------------------------------------------------------------
+
+@pytest.mark.parametrize("status, end_date, viewer, allowed", [
+    (0, TODAY, GUEST, ["cancel"]),
+    (0, TODAY, LANDLORD, ["accept", "reject"]),
+    (3, TODAY, GUEST, []),  # the last night is tonight: the review waits
+    (3, TODAY - datetime.timedelta(days=1), GUEST, ["comment"]),
+    (3, TODAY - datetime.timedelta(days=1), LANDLORD, []),
+    (4, TODAY - datetime.timedelta(days=1), GUEST, []),
+    (5, TODAY, GUEST, []),
+    (6, TODAY, LANDLORD, []),
+])
+def test_available_actions(status, end_date, viewer, allowed):
+    assert available_actions({"status": status, "end_date": end_date}, viewer, TODAY) == allowed
+
+
+# ---- the site's clock -----------------------------------------------------------------------
+
+def test_stored_utc_times_show_in_the_sites_zone():
+    clock = SiteClock("Asia/Shanghai")
+    assert clock.show_timestamp(datetime.datetime(2026, 12, 3, 20, 30)) == "2026-12-04 04:30:00"
+    assert 1 <= clock.seconds_until_midnight() <= 24 * 3600
