@@ -10,8 +10,9 @@ import zoneinfo
 import pytest
 from PIL import Image
 
-from tests.conftest import (DEFAULT_PASSWORD, HOUSE_FIELDS, LANDLORD_MOBILE, ServerProcess, end_stay,
-                            publish_house, register, verify_identity)
+from tests.conftest import ServerProcess
+from tests.helpers import (DEFAULT_PASSWORD, HOUSE_FIELDS, LANDLORD_MOBILE, end_stay, publish_house, register,
+                           verify_identity)
 
 SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 10

@@ -6,7 +6,7 @@ import zoneinfo
 
 import pytest
 
-from tests.conftest import HOUSE_FIELDS, end_stay, publish_house, register
+from tests.helpers import HOUSE_FIELDS, end_stay, publish_house, register
 
 SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 PRICE_FEN = 28850

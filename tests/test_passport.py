@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from tests.conftest import DEFAULT_PASSWORD, ServerProcess, register, request_sms_code
+from tests.conftest import ServerProcess
+from tests.helpers import DEFAULT_PASSWORD, register, request_sms_code
 
 MOBILE = "13800138000"
 

@@ -11,7 +11,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from tests.conftest import DEFAULT_PASSWORD, id_card, register, verify_identity
+from tests.helpers import DEFAULT_PASSWORD, id_card, register, verify_identity
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"

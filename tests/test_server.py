@@ -5,7 +5,8 @@ import time
 
 import httpx
 
-from tests.conftest import ApiClient, ServerProcess, drop_database, mysql_connect, register, request_sms_code
+from tests.conftest import ApiClient, ServerProcess, drop_database, mysql_connect
+from tests.helpers import register, request_sms_code
 
 RACE_DB = "ihome_test_race"
 
