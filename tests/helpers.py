@@ -4,6 +4,13 @@ Fixtures stay in conftest.py. Where a call has two uses, there are two names: th
 (`book`, `act`, `login`, ...) returns the decoded answer for the test to check, and the `_ok` one
 asserts success and returns what a set-up step needs next.
 """
+import datetime
+import io
+import zoneinfo
+
+from PIL import Image
+
+SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 DEFAULT_PASSWORD = "correct horse 1"
 LANDLORD_MOBILE = "13800000001"
 GUEST_MOBILE = "13900000002"
@@ -12,6 +19,13 @@ HOUSE_FIELDS = {"title": "后海边的四合院", "price": "288.50", "area_id": 
                 "room_count": 2, "acreage": 60, "unit": "两室一厅", "capacity": 4, "beds": "双人床2张",
                 "deposit": "500", "min_days": 1, "max_days": 30, "facility": [1, 2, 3]}
 
+
+def day(offset):
+    """The date `offset` days from today in the site's zone (`.isoformat()` is how the API writes it)."""
+    return datetime.datetime.now(SITE_ZONE).date() + datetime.timedelta(days=offset)
+
+
+# ---- passport -------------------------------------------------------------------------------
 
 def request_sms_code(client, redis_client, mobile, captcha_id="cap1"):
     """Solve a captcha (read from Redis, as a test may) and ask for an SMS code to `mobile`."""
@@ -31,6 +45,8 @@ def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
     return client.api("GET", "/api/check_login")["data"]
 
 
+# ---- profile --------------------------------------------------------------------------------
+
 def id_card(first17="11010519491231002"):
     """A mainland resident ID number with a valid GB 11643 check digit."""
     total = sum(int(digit) * weight for digit, weight in zip(first17, ID_CARD_WEIGHTS))
@@ -44,11 +60,69 @@ def verify_identity(client, serial=0, real_name="王小明"):
     assert body["errcode"] == "0", body
 
 
+# ---- images ---------------------------------------------------------------------------------
+
+def encode_image(image, image_format, **options):
+    out = io.BytesIO()
+    image.save(out, image_format, **options)
+    return out.getvalue()
+
+
+def image_bytes(color="red", size=(64, 48), image_format="PNG"):
+    """A plain one-colour picture, encoded."""
+    return encode_image(Image.new("RGB", size, color), image_format)
+
+
+def upload_photo(client, house_id, content=None):
+    return client.api("POST", "/api/house/image", data={"house_id": str(house_id)},
+                      files={"house_image": ("photo.png", content or image_bytes(), "image/png")})
+
+
+# ---- houses ---------------------------------------------------------------------------------
+
 def publish_house(client, **overrides):
     """Publish a house as the client's (verified) user; returns its id."""
     body = client.api("POST", "/api/house/info", json={**HOUSE_FIELDS, **overrides})
     assert body["errcode"] == "0", body
     return body["house_id"]
+
+
+def detail(client, house_id):
+    return client.api("GET", f"/api/house/info?house_id={house_id}")
+
+
+def search(client, path="/api/house/list", **query):
+    """A search; criteria given as None are left out of the query."""
+    return client.api("GET", path, params={k: v for k, v in query.items() if v is not None})
+
+
+# ---- orders ---------------------------------------------------------------------------------
+
+def book(client, house_id, first, last, url="/api/order"):
+    """Ask to book the nights `first` to `last` (dates, both included); the answer."""
+    return client.api("POST", url, json={"house_id": house_id, "start_date": first.isoformat(),
+                                         "end_date": last.isoformat()})
+
+
+def book_ok(client, house_id, first, last):
+    """Book, which must succeed; the order id."""
+    body = book(client, house_id, first, last)
+    assert body["errcode"] == "0", body
+    return body["order_id"]
+
+
+def act(client, action, order_id, **fields):
+    """accept, reject, comment or cancel an order; the answer."""
+    return client.api("POST", f"/api/order/{action}", json={"order_id": order_id, **fields})
+
+
+def act_ok(client, action, order_id, **fields):
+    body = act(client, action, order_id, **fields)
+    assert body["errcode"] == "0", body
+
+
+def my_orders(client, role="custom"):
+    return client.api("GET", f"/api/order/my?role={role}")["orders"]
 
 
 def end_stay(db_conn, order_id, days=60):
