@@ -27,25 +27,52 @@ def day(offset):
 
 # ---- passport -------------------------------------------------------------------------------
 
+def ask_for_sms_code(client, mobile, piccode, piccode_id):
+    return client.api("POST", "/api/smscode",
+                      json={"mobile": mobile, "piccode": piccode, "piccode_id": piccode_id})
+
+
 def request_sms_code(client, redis_client, mobile, captcha_id="cap1"):
     """Solve a captcha (read from Redis, as a test may) and ask for an SMS code to `mobile`."""
     client.get(f"/api/piccode?cur={captcha_id}")
-    answer = redis_client.get(f"pic_code_{captcha_id}")
-    return client.api("POST", "/api/smscode",
-                      json={"mobile": mobile, "piccode": answer, "piccode_id": captcha_id})
+    return ask_for_sms_code(client, mobile, redis_client.get(f"pic_code_{captcha_id}"), captcha_id)
+
+
+def registration(client, mobile, phonecode, password=DEFAULT_PASSWORD):
+    return client.api("POST", "/api/register",
+                      json={"mobile": mobile, "phonecode": phonecode, "password": password})
 
 
 def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
     """Register `mobile` through the real flow; the client ends up logged in."""
     assert request_sms_code(client, redis_client, mobile)["errcode"] == "0"
-    code = redis_client.get(f"sms_code_{mobile}")
-    body = client.api("POST", "/api/register",
-                      json={"mobile": mobile, "phonecode": code, "password": password})
+    body = registration(client, mobile, redis_client.get(f"sms_code_{mobile}"), password)
     assert body == {"errcode": "0", "errmsg": "注册成功"}, body
     return client.api("GET", "/api/check_login")["data"]
 
 
+def login(client, mobile, password=DEFAULT_PASSWORD):
+    return client.api("POST", "/api/login", json={"mobile": mobile, "password": password})
+
+
+def login_ok(client, mobile, password=DEFAULT_PASSWORD):
+    """Log `client` (another browser, say) in as `mobile`; returns the client."""
+    body = login(client, mobile, password)
+    assert body["errcode"] == "0", body
+    return client
+
+
 # ---- profile --------------------------------------------------------------------------------
+
+def profile(client):
+    body = client.api("GET", "/api/profile")
+    assert body["errcode"] == "0", body
+    return body["data"]
+
+
+def rename(client, name):
+    return client.api("POST", "/api/profile/name", json={"name": name})
+
 
 def id_card(first17="11010519491231002"):
     """A mainland resident ID number with a valid GB 11643 check digit."""
@@ -71,6 +98,17 @@ def encode_image(image, image_format, **options):
 def image_bytes(color="red", size=(64, 48), image_format="PNG"):
     """A plain one-colour picture, encoded."""
     return encode_image(Image.new("RGB", size, color), image_format)
+
+
+def fetch_image(client, url):
+    """GET an uploaded image, which must be there; the response and the decoded image."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response, Image.open(io.BytesIO(response.content))
+
+
+def upload_avatar(client, content, filename="avatar.jpg", content_type="image/jpeg", field="avatar"):
+    return client.api("POST", "/api/profile/avatar", files={field: (filename, content, content_type)})
 
 
 def upload_photo(client, house_id, content=None):

@@ -1,17 +1,16 @@
 """Contract §4.3 and §6 through HTTP: publishing, photos, detail, my houses, the home page, the
 search (checked against an independent computation) and caches that are never stale."""
 import datetime
-import io
 import itertools
 import re
 import threading
 
 import pytest
-from PIL import Image
 
 from tests.conftest import ServerProcess
-from tests.helpers import (DEFAULT_PASSWORD, HOUSE_FIELDS, LANDLORD_MOBILE, act_ok, book_ok, day, detail, end_stay,
-                           image_bytes, publish_house, register, search, upload_photo, verify_identity)
+from tests.helpers import (HOUSE_FIELDS, LANDLORD_MOBILE, act_ok, book_ok, day, detail, end_stay, fetch_image,
+                           image_bytes, login_ok, publish_house, register, rename, search, upload_avatar, upload_photo,
+                           verify_identity)
 
 PAGE_SIZE = 10
 SORT_KEYS = ["new", "booking", "price-inc", "price-des"]
@@ -172,9 +171,7 @@ def test_only_the_owner_adds_photos_and_the_first_is_the_index_image(landlord, n
     data = detail(landlord, house_id)["data"]
     assert data["images"] == urls
     for url in urls:
-        response = stranger.get(url)
-        assert response.status_code == 200
-        Image.open(io.BytesIO(response.content)).verify()
+        fetch_image(stranger, url)[1].verify()
     assert search(landlord)["data"][0]["image_url"] == urls[0]
     assert landlord.api("GET", "/api/house/my")["houses"][0]["img_url"] == urls[0]
     assert landlord.api("GET", "/api/house/index")["houses"] == [
@@ -183,9 +180,7 @@ def test_only_the_owner_adds_photos_and_the_first_is_the_index_image(landlord, n
 
 def test_photos_uploaded_at_once_agree_on_the_first(landlord, new_client):
     house_id = publish_house(landlord)
-    second = new_client()
-    assert second.api("POST", "/api/login",
-                      json={"mobile": LANDLORD_MOBILE, "password": DEFAULT_PASSWORD})["errcode"] == "0"
+    second = login_ok(new_client(), LANDLORD_MOBILE)
     uploads = [threading.Thread(target=upload_photo, args=(browser, house_id, image_bytes(color)))
                for browser, color in ((landlord, "red"), (second, "blue"))]
     for upload in uploads:
@@ -407,10 +402,9 @@ def test_a_photo_is_visible_on_the_next_cached_read(landlord, client):
 def test_landlord_rename_and_avatar_are_visible_on_the_next_cached_read(landlord, client):
     house_id = publish_house(landlord)
     cached_views(client, house_id)
-    assert landlord.api("POST", "/api/profile/name", json={"name": "房东老王"})["errcode"] == "0"
+    assert rename(landlord, "房东老王")["errcode"] == "0"
     assert detail(client, house_id)["data"]["user_name"] == "房东老王"
-    avatar = landlord.api("POST", "/api/profile/avatar",
-                          files={"avatar": ("me.png", image_bytes("yellow"), "image/png")})
+    avatar = upload_avatar(landlord, image_bytes("yellow"), filename="me.png", content_type="image/png")
     assert avatar["errcode"] == "0", avatar
     listed, data, _ = cached_views(client, house_id)
     assert data["user_avatar"] == avatar["data"] == listed["data"][0]["avatar"]
@@ -444,7 +438,7 @@ def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, 
     (comment,) = detail(client, house_id)["data"]["comments"]
     assert (comment["user_name"], comment["content"]) == ("匿名用户", "住得很舒服")
     assert TIMESTAMP_RE.match(comment["ctime"])
-    assert guest.api("POST", "/api/profile/name", json={"name": "旅行者"})["errcode"] == "0"
+    assert rename(guest, "旅行者")["errcode"] == "0"
     assert detail(client, house_id)["data"]["comments"][0]["user_name"] == "旅行者"
 
 
