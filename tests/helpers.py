@@ -6,6 +6,7 @@ asserts success and returns what a set-up step needs next.
 """
 import datetime
 import io
+import threading
 import zoneinfo
 
 from PIL import Image
@@ -23,6 +24,29 @@ HOUSE_FIELDS = {"title": "后海边的四合院", "price": "288.50", "area_id": 
 def day(offset):
     """The date `offset` days from today in the site's zone (`.isoformat()` is how the API writes it)."""
     return datetime.datetime.now(SITE_ZONE).date() + datetime.timedelta(days=offset)
+
+
+def at_once(*calls):
+    """Run `calls` (functions of no argument) in threads released together; their results, in
+    order. The first exception a call raises is raised here, once every thread is done."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+    errors = []
+
+    def run(index):
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        except Exception as error:  # raised again in the calling thread, below
+            errors.append(error)
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
 
 
 # ---- passport -------------------------------------------------------------------------------

@@ -1,16 +1,16 @@
 """Contract §4.3 and §6 through HTTP: publishing, photos, detail, my houses, the home page, the
 search (checked against an independent computation) and caches that are never stale."""
 import datetime
+import functools
 import itertools
 import re
-import threading
 
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.helpers import (HOUSE_FIELDS, LANDLORD_MOBILE, act_ok, book_ok, day, detail, end_stay, fetch_image,
-                           image_bytes, login_ok, publish_house, register, rename, search, upload_avatar, upload_photo,
-                           verify_identity)
+from tests.helpers import (HOUSE_FIELDS, LANDLORD_MOBILE, act_ok, at_once, book_ok, day, detail, end_stay,
+                           fetch_image, image_bytes, login_ok, publish_house, register, rename, search,
+                           upload_avatar, upload_photo, verify_identity)
 
 PAGE_SIZE = 10
 SORT_KEYS = ["new", "booking", "price-inc", "price-des"]
@@ -181,12 +181,8 @@ def test_only_the_owner_adds_photos_and_the_first_is_the_index_image(landlord, n
 def test_photos_uploaded_at_once_agree_on_the_first(landlord, new_client):
     house_id = publish_house(landlord)
     second = login_ok(new_client(), LANDLORD_MOBILE)
-    uploads = [threading.Thread(target=upload_photo, args=(browser, house_id, image_bytes(color)))
-               for browser, color in ((landlord, "red"), (second, "blue"))]
-    for upload in uploads:
-        upload.start()
-    for upload in uploads:
-        upload.join()
+    at_once(*[functools.partial(upload_photo, browser, house_id, image_bytes(color))
+              for browser, color in ((landlord, "red"), (second, "blue"))])
     images = detail(landlord, house_id)["data"]["images"]
     assert len(images) == 2
     assert search(landlord)["data"][0]["image_url"] == images[0]

@@ -1,12 +1,12 @@
 """Contract §4.4 through HTTP: booking, accept/reject, review, cancel, the lists, and concurrency."""
 import datetime
-import threading
+import functools
 import time
 
 import pytest
 
-from tests.helpers import (HOUSE_FIELDS, act, book, day, detail, end_stay, my_orders, publish_house, register,
-                           search)
+from tests.helpers import (HOUSE_FIELDS, act, at_once, book, day, detail, end_stay, my_orders, publish_house,
+                           register, search)
 
 PRICE_FEN = 28850
 
@@ -279,20 +279,11 @@ def test_simultaneous_overlapping_bookings_have_exactly_one_winner(server, house
             clients[-1].cookies.update(guest.cookies)
     # every request overlaps every other one on the night day(12)
     ranges = [(day(10 + i % 3), day(12 + i % 4)) for i in range(len(clients))]
-    barrier = threading.Barrier(len(clients))
-    answers = []
-
-    def fire(client, start, end):
-        barrier.wait()
-        answers.append(book(client, house_id, start, end)["errcode"])
-
-    threads = [threading.Thread(target=fire, args=(client, *dates)) for client, dates in zip(clients, ranges)]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    bodies = at_once(*[functools.partial(book, client, house_id, first, last)
+                       for client, (first, last) in zip(clients, ranges)])
     elapsed = time.monotonic() - started
+    answers = [body["errcode"] for body in bodies]
     assert sorted(answers) == ["0"] + ["4004"] * (len(ranges) - 1)
     with db_conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM ih_order WHERE house_id = %s AND status IN (0, 3)", (house_id,))

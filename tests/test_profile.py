@@ -4,14 +4,13 @@ import json
 import shutil
 import socket
 import struct
-import threading
 import zlib
 
 import pytest
 from PIL import Image
 
-from tests.helpers import (encode_image, fetch_image, id_card, login_ok, profile, register, rename, upload_avatar,
-                           verify_identity)
+from tests.helpers import (at_once, encode_image, fetch_image, id_card, login_ok, profile, register, rename,
+                           upload_avatar, verify_identity)
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -23,22 +22,6 @@ GOOD_ID = id_card("11010519900307123")
 @pytest.fixture
 def user(client, redis_client):
     return register(client, redis_client, MOBILE)
-
-
-def at_once(*calls):
-    """Run `calls` in threads released together; their results, in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index):
-        barrier.wait()
-        results[index] = calls[index]()
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 # ---- images made for the tests -------------------------------------------------------------
