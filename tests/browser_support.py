@@ -9,7 +9,8 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect, sync_playwright
 
-from tests.conftest import DEFAULT_PASSWORD, OUTPUT
+from tests.conftest import OUTPUT
+from tests.helpers import DEFAULT_PASSWORD
 
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 # Headless, as root, with no network: no sandbox, and none of the background calls home.

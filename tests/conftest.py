@@ -2,6 +2,7 @@
 
 Each run uses a database and a Redis db of its own (IHOME_TEST_DB, IHOME_TEST_REDIS_DB), dropped
 and rebuilt by the server's own migrations at the start, and emptied between tests.
+The calls that tests share (register, publish a house, book...) are in helpers.py.
 """
 import os
 import pathlib
@@ -17,15 +18,14 @@ import pymysql
 import pytest
 import redis
 
+from tests.helpers import GUEST_MOBILE, LANDLORD_MOBILE, register, verify_identity
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "test-output"
 TEST_DB = os.environ.get("IHOME_TEST_DB", "ihome_test")
 TEST_REDIS_DB = int(os.environ.get("IHOME_TEST_REDIS_DB", "15"))
 MYSQL = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": "", "charset": "utf8mb4"}
 REFERENCE_TABLES = {"ih_area", "ih_facility", "schema_migration"}
-DEFAULT_PASSWORD = "correct horse 1"
-LANDLORD_MOBILE = "13800000001"
-GUEST_MOBILE = "13900000002"
 
 
 def free_port():
@@ -171,51 +171,6 @@ def new_client(server):
         api_client.close()
 
 
-def request_sms_code(client, redis_client, mobile, captcha_id="cap1"):
-    """Solve a captcha (read from Redis, as a test may) and ask for an SMS code to `mobile`."""
-    client.get(f"/api/piccode?cur={captcha_id}")
-    answer = redis_client.get(f"pic_code_{captcha_id}")
-    return client.api("POST", "/api/smscode",
-                      json={"mobile": mobile, "piccode": answer, "piccode_id": captcha_id})
-
-
-def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
-    """Register `mobile` through the real flow; the client ends up logged in."""
-    assert request_sms_code(client, redis_client, mobile)["errcode"] == "0"
-    code = redis_client.get(f"sms_code_{mobile}")
-    body = client.api("POST", "/api/register",
-                      json={"mobile": mobile, "phonecode": code, "password": password})
-    assert body == {"errcode": "0", "errmsg": "注册成功"}, body
-    return client.api("GET", "/api/check_login")["data"]
-
-
-ID_CARD_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-
-HOUSE_FIELDS = {"title": "后海边的四合院", "price": "288.50", "area_id": 2, "address": "西城区后海北沿1号",
-                "room_count": 2, "acreage": 60, "unit": "两室一厅", "capacity": 4, "beds": "双人床2张",
-                "deposit": "500", "min_days": 1, "max_days": 30, "facility": [1, 2, 3]}
-
-
-def id_card(first17="11010519491231002"):
-    """A mainland resident ID number with a valid GB 11643 check digit."""
-    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_CARD_WEIGHTS))
-    return first17 + "10X98765432"[total % 11]
-
-
-def verify_identity(client, serial=0, real_name="王小明"):
-    """Real-name verification of the client's user; each `serial` (0-999) is a distinct ID number."""
-    body = client.api("POST", "/api/profile/auth",
-                      json={"real_name": real_name, "id_card": id_card(f"11010519491231{serial:03d}")})
-    assert body["errcode"] == "0", body
-
-
-def publish_house(client, **overrides):
-    """Publish a house as the client's (verified) user; returns its id."""
-    body = client.api("POST", "/api/house/info", json={**HOUSE_FIELDS, **overrides})
-    assert body["errcode"] == "0", body
-    return body["house_id"]
-
-
 @pytest.fixture
 def landlord(client, redis_client):
     """The `client`, registered and real-name verified: ready to publish houses."""
@@ -230,12 +185,3 @@ def guest(new_client, redis_client):
     client = new_client()
     register(client, redis_client, GUEST_MOBILE)
     return client
-
-
-def end_stay(db_conn, order_id, days=60):
-    """Move an order's nights `days` into the past, as if the stay were over (reviews wait for it)."""
-    with db_conn.cursor() as cur:
-        cur.execute("UPDATE ih_order SET begin_date = begin_date - INTERVAL %s DAY,"
-                    " end_date = end_date - INTERVAL %s DAY WHERE id = %s", (days, days, order_id))
-        cur.execute("UPDATE ih_booked_night SET night = night - INTERVAL %s DAY WHERE order_id = %s",
-                    (days, order_id))

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser_support import (DESKTOP, browser, login_in_browser, open_page,  # noqa: F401 - fixtures
                                    photo_file, register_in_browser, screenshot, solve_captcha)
-from tests.conftest import end_stay, publish_house, register, verify_identity
+from tests.helpers import end_stay, publish_house, register, verify_identity
 
 LANDLORD = "13800000001"
 GUEST = "13900000002"

@@ -1,57 +1,20 @@
 """Contract §4.3 and §6 through HTTP: publishing, photos, detail, my houses, the home page, the
 search (checked against an independent computation) and caches that are never stale."""
 import datetime
-import io
+import functools
 import itertools
 import re
-import threading
-import zoneinfo
 
 import pytest
-from PIL import Image
 
-from tests.conftest import (DEFAULT_PASSWORD, HOUSE_FIELDS, LANDLORD_MOBILE, ServerProcess, end_stay,
-                            publish_house, register, verify_identity)
+from tests.conftest import ServerProcess
+from tests.helpers import (HOUSE_FIELDS, LANDLORD_MOBILE, act_ok, at_once, book_ok, day, detail, end_stay,
+                           fetch_image, image_bytes, login_ok, publish_house, register, rename, search,
+                           upload_avatar, upload_photo, verify_identity)
 
-SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 10
 SORT_KEYS = ["new", "booking", "price-inc", "price-des"]
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-
-
-def day(offset):
-    return datetime.datetime.now(SITE_ZONE).date() + datetime.timedelta(days=offset)
-
-
-def image_bytes(color="red", size=(64, 48), image_format="PNG"):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, image_format)
-    return buffer.getvalue()
-
-
-def upload_photo(client, house_id, content=None):
-    return client.api("POST", "/api/house/image", data={"house_id": str(house_id)},
-                      files={"house_image": ("photo.png", content or image_bytes(), "image/png")})
-
-
-def detail(client, house_id):
-    return client.api("GET", f"/api/house/info?house_id={house_id}")
-
-
-def search(client, path="/api/house/list", **query):
-    return client.api("GET", path, params={k: v for k, v in query.items() if v is not None})
-
-
-def book(client, house_id, first, last):
-    body = client.api("POST", "/api/order", json={"house_id": house_id, "start_date": first.isoformat(),
-                                                  "end_date": last.isoformat()})
-    assert body["errcode"] == "0", body
-    return body["order_id"]
-
-
-def act(client, action, order_id, **fields):
-    body = client.api("POST", f"/api/order/{action}", json={"order_id": order_id, **fields})
-    assert body["errcode"] == "0", body
 
 
 def house_count(db_conn):
@@ -208,9 +171,7 @@ def test_only_the_owner_adds_photos_and_the_first_is_the_index_image(landlord, n
     data = detail(landlord, house_id)["data"]
     assert data["images"] == urls
     for url in urls:
-        response = stranger.get(url)
-        assert response.status_code == 200
-        Image.open(io.BytesIO(response.content)).verify()
+        fetch_image(stranger, url)[1].verify()
     assert search(landlord)["data"][0]["image_url"] == urls[0]
     assert landlord.api("GET", "/api/house/my")["houses"][0]["img_url"] == urls[0]
     assert landlord.api("GET", "/api/house/index")["houses"] == [
@@ -219,15 +180,9 @@ def test_only_the_owner_adds_photos_and_the_first_is_the_index_image(landlord, n
 
 def test_photos_uploaded_at_once_agree_on_the_first(landlord, new_client):
     house_id = publish_house(landlord)
-    second = new_client()
-    assert second.api("POST", "/api/login",
-                      json={"mobile": LANDLORD_MOBILE, "password": DEFAULT_PASSWORD})["errcode"] == "0"
-    uploads = [threading.Thread(target=upload_photo, args=(browser, house_id, image_bytes(color)))
-               for browser, color in ((landlord, "red"), (second, "blue"))]
-    for upload in uploads:
-        upload.start()
-    for upload in uploads:
-        upload.join()
+    second = login_ok(new_client(), LANDLORD_MOBILE)
+    at_once(*[functools.partial(upload_photo, browser, house_id, image_bytes(color))
+              for browser, color in ((landlord, "red"), (second, "blue"))])
     images = detail(landlord, house_id)["data"]["images"]
     assert len(images) == 2
     assert search(landlord)["data"][0]["image_url"] == images[0]
@@ -255,8 +210,8 @@ def test_home_page_shows_the_five_most_booked_houses_with_a_photo(landlord, gues
         upload_photo(landlord, house_id)
     # bookings: house 3 twice, house 1 and the photo-less house 6 once
     for house_id, offset in ((houses[3], 1), (houses[3], 5), (houses[1], 1), (houses[6], 1)):
-        order_id = book(guest, house_id, day(offset), day(offset + 1))
-        act(landlord, "accept", order_id)
+        order_id = book_ok(guest, house_id, day(offset), day(offset + 1))
+        act_ok(landlord, "accept", order_id)
     body = landlord.api("GET", "/api/house/index")
     assert [house["house_id"] for house in body["houses"]] == [houses[i] for i in (3, 1, 5, 4, 2)]
     assert all(house["img_url"] for house in body["houses"])
@@ -280,10 +235,10 @@ def market(landlord, guest, new_client, redis_client):
     owners = {house_id: (landlord if i % 2 else other) for i, house_id in enumerate(ids)}
 
     def booking(index, first, last, then=None, **fields):
-        order_id = book(guest, ids[index], day(first), day(last))
+        order_id = book_ok(guest, ids[index], day(first), day(last))
         if then:
             actor = guest if then == "cancel" else owners[ids[index]]
-            act(actor, then, order_id, **fields)
+            act_ok(actor, then, order_id, **fields)
     booking(0, 2, 4, "accept")
     booking(0, 10, 10, "accept")
     booking(4, 3, 3, "accept")
@@ -443,10 +398,9 @@ def test_a_photo_is_visible_on_the_next_cached_read(landlord, client):
 def test_landlord_rename_and_avatar_are_visible_on_the_next_cached_read(landlord, client):
     house_id = publish_house(landlord)
     cached_views(client, house_id)
-    assert landlord.api("POST", "/api/profile/name", json={"name": "房东老王"})["errcode"] == "0"
+    assert rename(landlord, "房东老王")["errcode"] == "0"
     assert detail(client, house_id)["data"]["user_name"] == "房东老王"
-    avatar = landlord.api("POST", "/api/profile/avatar",
-                          files={"avatar": ("me.png", image_bytes("yellow"), "image/png")})
+    avatar = upload_avatar(landlord, image_bytes("yellow"), filename="me.png", content_type="image/png")
     assert avatar["errcode"] == "0", avatar
     listed, data, _ = cached_views(client, house_id)
     assert data["user_avatar"] == avatar["data"] == listed["data"][0]["avatar"]
@@ -462,25 +416,25 @@ def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, 
         listed = cached_views(client, house_id, **nights)[0]
         return [house["house_id"] for house in listed["data"]] == [house_id]
     assert free()
-    order_id = book(guest, house_id, day(3), day(4))
+    order_id = book_ok(guest, house_id, day(3), day(4))
     assert not free()
-    act(guest, "cancel", order_id)
+    act_ok(guest, "cancel", order_id)
     assert free()
-    order_id = book(guest, house_id, day(4), day(6))
+    order_id = book_ok(guest, house_id, day(4), day(6))
     assert not free()
-    act(landlord, "reject", order_id, reject_reason="不接待")
+    act_ok(landlord, "reject", order_id, reject_reason="不接待")
     assert free()
-    order_id = book(guest, house_id, day(2), day(3))
-    act(landlord, "accept", order_id)
+    order_id = book_ok(guest, house_id, day(2), day(3))
+    act_ok(landlord, "accept", order_id)
     listed, data, home = cached_views(client, house_id)
     assert listed["data"][0]["order_count"] == data["order_count"] == 1
     assert not free()
     end_stay(db_conn, order_id)
-    act(guest, "comment", order_id, comment="住得很舒服")
+    act_ok(guest, "comment", order_id, comment="住得很舒服")
     (comment,) = detail(client, house_id)["data"]["comments"]
     assert (comment["user_name"], comment["content"]) == ("匿名用户", "住得很舒服")
     assert TIMESTAMP_RE.match(comment["ctime"])
-    assert guest.api("POST", "/api/profile/name", json={"name": "旅行者"})["errcode"] == "0"
+    assert rename(guest, "旅行者")["errcode"] == "0"
     assert detail(client, house_id)["data"]["comments"][0]["user_name"] == "旅行者"
 
 

@@ -1,36 +1,14 @@
 """Contract §4.4 through HTTP: booking, accept/reject, review, cancel, the lists, and concurrency."""
 import datetime
-import threading
+import functools
 import time
-import zoneinfo
 
 import pytest
 
-from tests.conftest import HOUSE_FIELDS, end_stay, publish_house, register
+from tests.helpers import (HOUSE_FIELDS, act, at_once, book, day, detail, end_stay, my_orders, publish_house,
+                           register, search)
 
-SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 PRICE_FEN = 28850
-
-
-def day(offset):
-    """A date `offset` days from today in the site's zone, as the API writes it."""
-    return (datetime.datetime.now(SITE_ZONE).date() + datetime.timedelta(days=offset)).isoformat()
-
-
-def book(client, house_id, start, end, url="/api/order"):
-    return client.api("POST", url, json={"house_id": house_id, "start_date": start, "end_date": end})
-
-
-def act(client, action, order_id, **fields):
-    return client.api("POST", f"/api/order/{action}", json={"order_id": order_id, **fields})
-
-
-def my_orders(client, role="custom"):
-    return client.api("GET", f"/api/order/my?role={role}")["orders"]
-
-
-def detail(client, house_id):
-    return client.api("GET", f"/api/house/info?house_id={house_id}")["data"]
 
 
 @pytest.fixture
@@ -46,7 +24,7 @@ def test_booking_computes_inclusive_nights_and_amount(guest, house_id):
     (order,) = my_orders(guest)
     assert order["order_id"] == body["order_id"] and order["house_id"] == house_id
     assert order["title"] == HOUSE_FIELDS["title"]
-    assert (order["start_date"], order["end_date"]) == (day(3), day(5))
+    assert (order["start_date"], order["end_date"]) == (day(3).isoformat(), day(5).isoformat())
     assert order["days"] == 3 and order["amount"] == 3 * PRICE_FEN
     assert order["status"] == 0 and order["comment"] is None
     datetime.datetime.strptime(order["ctime"], "%Y-%m-%d %H:%M:%S")
@@ -123,10 +101,10 @@ def test_overlapping_stays(guest, house_id, new_client, redis_client):
 
 def test_accept_counts_toward_order_count(landlord, guest, house_id):
     order_id = book(guest, house_id, day(1), day(2))["order_id"]
-    assert detail(guest, house_id)["order_count"] == 0
+    assert detail(guest, house_id)["data"]["order_count"] == 0
     assert act(landlord, "accept", order_id) == {"errcode": "0", "errmsg": "OK"}
     assert my_orders(guest)[0]["status"] == 3
-    assert detail(guest, house_id)["order_count"] == 1
+    assert detail(guest, house_id)["data"]["order_count"] == 1
     assert act(landlord, "accept", order_id)["errcode"] == "4004"
 
 
@@ -189,7 +167,7 @@ def test_review_appears_in_the_detail_at_once(landlord, guest, house_id, db_conn
     assert act(guest, "comment", order_id, comment="干净整洁，\n房东很热情")["errcode"] == "0"
     (order,) = my_orders(guest)
     assert order["status"] == 4 and order["comment"] == "干净整洁，\n房东很热情"
-    (review,) = detail(guest, house_id)["comments"]
+    (review,) = detail(guest, house_id)["data"]["comments"]
     assert review["content"] == "干净整洁，\n房东很热情"
     assert review["user_name"] == "匿名用户"  # the guest's name is still their mobile
     datetime.datetime.strptime(review["ctime"], "%Y-%m-%d %H:%M:%S")
@@ -257,29 +235,31 @@ def test_lists_need_login(client):
 
 # ---- caches see every order change ----------------------------------------------------------
 
-def search(client, start, end, path="/api/house/list2"):
-    return [h["house_id"] for h in client.api("GET", f"{path}?aid=2&sd={start}&ed={end}")["data"]]
+def free_houses(client, first, last):
+    """The houses of area 2 that the cached search finds free from `first` to `last`."""
+    found = search(client, "/api/house/list2", aid=2, sd=first.isoformat(), ed=last.isoformat())
+    return [h["house_id"] for h in found["data"]]
 
 
 def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, house_id, db_conn):
-    assert search(guest, day(1), day(2)) == [house_id]
+    assert free_houses(guest, day(1), day(2)) == [house_id]
     order_id = book(guest, house_id, day(1), day(2))["order_id"]
-    assert search(guest, day(1), day(2)) == []
-    assert search(guest, day(2), day(4)) == []
-    assert search(guest, day(3), day(4)) == [house_id]
+    assert free_houses(guest, day(1), day(2)) == []
+    assert free_houses(guest, day(2), day(4)) == []
+    assert free_houses(guest, day(3), day(4)) == [house_id]
     act(guest, "cancel", order_id)
-    assert search(guest, day(1), day(2)) == [house_id]
+    assert free_houses(guest, day(1), day(2)) == [house_id]
     order_id = book(guest, house_id, day(1), day(2))["order_id"]
     act(landlord, "reject", order_id, reject_reason="满房")
-    assert search(guest, day(1), day(2)) == [house_id]
+    assert free_houses(guest, day(1), day(2)) == [house_id]
     order_id = book(guest, house_id, day(1), day(2))["order_id"]
     act(landlord, "accept", order_id)
-    assert search(guest, day(1), day(2)) == []
-    assert detail(guest, house_id)["order_count"] == 1
+    assert free_houses(guest, day(1), day(2)) == []
+    assert detail(guest, house_id)["data"]["order_count"] == 1
     end_stay(db_conn, order_id)  # behind the server's back: the cache may still hold the nights
     act(guest, "comment", order_id, comment="好")
-    assert detail(guest, house_id)["comments"][0]["content"] == "好"
-    assert search(guest, day(1), day(2)) == [house_id]  # a completed stay holds no nights
+    assert detail(guest, house_id)["data"]["comments"][0]["content"] == "好"
+    assert free_houses(guest, day(1), day(2)) == [house_id]  # a completed stay holds no nights
 
 
 # ---- concurrency ----------------------------------------------------------------------------
@@ -299,20 +279,11 @@ def test_simultaneous_overlapping_bookings_have_exactly_one_winner(server, house
             clients[-1].cookies.update(guest.cookies)
     # every request overlaps every other one on the night day(12)
     ranges = [(day(10 + i % 3), day(12 + i % 4)) for i in range(len(clients))]
-    barrier = threading.Barrier(len(clients))
-    answers = []
-
-    def fire(client, start, end):
-        barrier.wait()
-        answers.append(book(client, house_id, start, end)["errcode"])
-
-    threads = [threading.Thread(target=fire, args=(client, *dates)) for client, dates in zip(clients, ranges)]
     started = time.monotonic()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    bodies = at_once(*[functools.partial(book, client, house_id, first, last)
+                       for client, (first, last) in zip(clients, ranges)])
     elapsed = time.monotonic() - started
+    answers = [body["errcode"] for body in bodies]
     assert sorted(answers) == ["0"] + ["4004"] * (len(ranges) - 1)
     with db_conn.cursor() as cur:
         cur.execute("SELECT COUNT(*) FROM ih_order WHERE house_id = %s AND status IN (0, 3)", (house_id,))

@@ -1,17 +1,13 @@
 """What the server tells a client so that it need not re-encode the rules: the `param` an error
 is about, and the `actions` each order allows its viewer now."""
-import datetime
-import zoneinfo
-
 import pytest
 
-from tests.conftest import DEFAULT_PASSWORD, GUEST_MOBILE, HOUSE_FIELDS, end_stay, id_card, publish_house
-
-SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+from tests.helpers import (DEFAULT_PASSWORD, GUEST_MOBILE, HOUSE_FIELDS, act_ok, book_ok, day, end_stay,
+                           id_card, my_orders, publish_house)
 
 
 def in_days(offset):
-    return (datetime.datetime.now(SITE_ZONE).date() + datetime.timedelta(days=offset)).isoformat()
+    return day(offset).isoformat()
 
 
 @pytest.mark.parametrize("field, value, errcode", [
@@ -79,19 +75,11 @@ def test_booking_errors_name_their_field(landlord, guest):
 
 
 def actions(client, role):
-    return [order["actions"] for order in client.api("GET", f"/api/order/my?role={role}")["orders"]]
+    return [order["actions"] for order in my_orders(client, role)]
 
 
 def place(guest, house_id, first, last):
-    body = guest.api("POST", "/api/order", json={"house_id": house_id, "start_date": in_days(first),
-                                                 "end_date": in_days(last)})
-    assert body["errcode"] == "0", body
-    return body["order_id"]
-
-
-def act(client, action, order_id, **fields):
-    body = client.api("POST", f"/api/order/{action}", json={"order_id": order_id, **fields})
-    assert body["errcode"] == "0", body
+    return book_ok(guest, house_id, day(first), day(last))
 
 
 def test_each_order_lists_what_its_viewer_may_do_now(landlord, guest, db_conn):
@@ -101,21 +89,21 @@ def test_each_order_lists_what_its_viewer_may_do_now(landlord, guest, db_conn):
     assert actions(landlord, "landlord") == [["accept", "reject"]]
     assert actions(landlord, "custom") == [] and actions(guest, "landlord") == []
 
-    act(landlord, "accept", order_id)
+    act_ok(landlord, "accept", order_id)
     assert actions(guest, "custom") == [[]]  # the review waits for the stay to end
     assert actions(landlord, "landlord") == [[]]
 
     end_stay(db_conn, order_id)
     assert actions(guest, "custom") == [["comment"]]
-    act(guest, "comment", order_id, comment="很好")
+    act_ok(guest, "comment", order_id, comment="很好")
     assert actions(guest, "custom") == [[]] and actions(landlord, "landlord") == [[]]
 
 
 def test_closed_orders_allow_nothing(landlord, guest):
     house_id = publish_house(landlord)
     rejected = place(guest, house_id, 1, 1)
-    act(landlord, "reject", rejected, reject_reason="维修")
+    act_ok(landlord, "reject", rejected, reject_reason="维修")
     cancelled = place(guest, house_id, 2, 2)
-    act(guest, "cancel", cancelled)
+    act_ok(guest, "cancel", cancelled)
     assert actions(guest, "custom") == [[], []]
     assert actions(landlord, "landlord") == [[], []]

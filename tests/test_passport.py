@@ -4,14 +4,10 @@ import time
 
 import pytest
 
-from tests.conftest import DEFAULT_PASSWORD, ServerProcess, register, request_sms_code
+from tests.conftest import ServerProcess
+from tests.helpers import DEFAULT_PASSWORD, ask_for_sms_code, login, register, registration, request_sms_code
 
 MOBILE = "13800138000"
-
-
-def sms(client, mobile, piccode, piccode_id):
-    return client.api("POST", "/api/smscode",
-                      json={"mobile": mobile, "piccode": piccode, "piccode_id": piccode_id})
 
 
 # ---- captcha --------------------------------------------------------------------------------
@@ -45,23 +41,23 @@ def test_piccode_needs_a_valid_id(client, query):
 def test_captcha_is_case_insensitive(client, redis_client):
     client.get("/api/piccode?cur=c1")
     answer = redis_client.get("pic_code_c1").lower()
-    assert sms(client, MOBILE, answer, "c1") == {"errcode": "0", "errmsg": "发送成功"}
+    assert ask_for_sms_code(client, MOBILE, answer, "c1") == {"errcode": "0", "errmsg": "发送成功"}
 
 
 def test_captcha_is_single_use_even_when_wrong(client, redis_client):
     client.get("/api/piccode?cur=c1")
     answer = redis_client.get("pic_code_c1")
-    assert sms(client, MOBILE, "ZZZZ" if answer != "ZZZZ" else "YYYY", "c1")["errcode"] == "4004"
-    assert sms(client, MOBILE, answer, "c1")["errcode"] == "4002"
+    assert ask_for_sms_code(client, MOBILE, "ZZZZ" if answer != "ZZZZ" else "YYYY", "c1")["errcode"] == "4004"
+    assert ask_for_sms_code(client, MOBILE, answer, "c1")["errcode"] == "4002"
 
 
 def test_captcha_is_single_use_when_right(client, redis_client):
     assert request_sms_code(client, redis_client, MOBILE, "c1")["errcode"] == "0"
-    assert sms(client, "13900139000", "ABCD", "c1")["errcode"] == "4002"
+    assert ask_for_sms_code(client, "13900139000", "ABCD", "c1")["errcode"] == "4002"
 
 
 def test_unknown_captcha_is_expired(client):
-    assert sms(client, MOBILE, "ABCD", "never-issued")["errcode"] == "4002"
+    assert ask_for_sms_code(client, MOBILE, "ABCD", "never-issued")["errcode"] == "4002"
 
 
 # ---- SMS code -------------------------------------------------------------------------------
@@ -137,11 +133,6 @@ def test_sms_provider_failure_is_4301_and_can_be_retried_at_once(failing_sms_ser
 
 # ---- register -------------------------------------------------------------------------------
 
-def registration(client, mobile=MOBILE, phonecode="000000", password=DEFAULT_PASSWORD):
-    return client.api("POST", "/api/register",
-                      json={"mobile": mobile, "phonecode": phonecode, "password": password})
-
-
 def test_register_logs_in_and_names_the_user_after_the_mobile(client, redis_client):
     data = register(client, redis_client, MOBILE)
     assert data["name"] == MOBILE and isinstance(data["user_id"], int)
@@ -156,13 +147,13 @@ def test_register_stores_an_argon2id_hash(client, redis_client, db_conn):
 
 
 def test_register_without_a_code_sent_is_expired(client):
-    assert registration(client) == {"errcode": "4002", "errmsg": "验证码过期", "param": "phonecode"}
+    assert registration(client, MOBILE, "000000") == {"errcode": "4002", "errmsg": "验证码过期", "param": "phonecode"}
 
 
 def test_register_with_a_wrong_code(client, redis_client):
     request_sms_code(client, redis_client, MOBILE)
     wrong = "111111" if redis_client.get(f"sms_code_{MOBILE}") != "111111" else "222222"
-    assert registration(client, phonecode=wrong) == {"errcode": "4004", "errmsg": "验证码错误", "param": "phonecode"}
+    assert registration(client, MOBILE, wrong) == {"errcode": "4004", "errmsg": "验证码错误", "param": "phonecode"}
 
 
 def test_five_wrong_codes_void_the_code(client, redis_client):
@@ -170,18 +161,18 @@ def test_five_wrong_codes_void_the_code(client, redis_client):
     code = redis_client.get(f"sms_code_{MOBILE}")
     wrong = "111111" if code != "111111" else "222222"
     for _ in range(5):
-        assert registration(client, phonecode=wrong)["errmsg"] == "验证码错误"
-    assert registration(client, phonecode=code) == {"errcode": "4002", "errmsg": "验证码过期", "param": "phonecode"}
+        assert registration(client, MOBILE, wrong)["errmsg"] == "验证码错误"
+    assert registration(client, MOBILE, code) == {"errcode": "4002", "errmsg": "验证码过期", "param": "phonecode"}
 
 
 @pytest.mark.parametrize("password", ["short12", "x" * 129])
 def test_register_password_rules_come_first_and_cost_no_attempt(client, redis_client, password):
     request_sms_code(client, redis_client, MOBILE)
     code = redis_client.get(f"sms_code_{MOBILE}")
-    assert registration(client, phonecode="999999" if code != "999999" else "888888",
+    assert registration(client, MOBILE, "999999" if code != "999999" else "888888",
                         password=password)["errcode"] == "4106"
     assert redis_client.get(f"ihome:sms_attempts:{MOBILE}") is None
-    assert registration(client, phonecode=code)["errcode"] == "0"
+    assert registration(client, MOBILE, code)["errcode"] == "0"
 
 
 @pytest.mark.parametrize("body", [
@@ -198,7 +189,7 @@ def test_register_parameters(client, body):
 def test_register_a_taken_mobile(client, redis_client, new_client):
     register(client, redis_client, MOBILE)
     redis_client.set(f"sms_code_{MOBILE}", "123456")  # a code obtained before the other sign-up
-    assert registration(new_client(), phonecode="123456")["errcode"] == "4003"
+    assert registration(new_client(), MOBILE, "123456")["errcode"] == "4003"
 
 
 def test_register_accepts_a_form_body(client, redis_client):
@@ -210,10 +201,6 @@ def test_register_accepts_a_form_body(client, redis_client):
 
 # ---- login, sessions, logout ----------------------------------------------------------------
 
-def login(client, mobile=MOBILE, password=DEFAULT_PASSWORD):
-    return client.api("POST", "/api/login", json={"mobile": mobile, "password": password})
-
-
 def session_cookie_header(response):
     return next(h for h in response.headers.get_list("set-cookie") if h.startswith("session_id="))
 
@@ -222,14 +209,14 @@ def test_login_and_check_login(client, redis_client, new_client):
     user = register(client, redis_client, MOBILE)
     other = new_client()
     assert other.api("GET", "/api/check_login") == {"errcode": "4102", "errmsg": "false"}
-    assert login(other) == {"errcode": "0", "errmsg": "OK"}
+    assert login(other, MOBILE) == {"errcode": "0", "errmsg": "OK"}
     assert other.api("GET", "/api/check_login") == {"errcode": "0", "errmsg": "true", "data": user}
 
 
 def test_login_failures_share_one_message(client, redis_client):
     register(client, redis_client, MOBILE)
-    unknown = login(client, mobile="13900139000")
-    wrong = login(client, password="wrong password")
+    unknown = login(client, "13900139000")
+    wrong = login(client, MOBILE, "wrong password")
     assert unknown["errcode"] == wrong["errcode"] == "4102"
     assert unknown["errmsg"] == wrong["errmsg"]
 
@@ -243,22 +230,22 @@ def test_login_parameters(client, body):
 def test_five_failures_lock_login_for_10_minutes(client, redis_client):
     register(client, redis_client, MOBILE)
     for _ in range(5):
-        assert login(client, password="wrong password")["errcode"] == "4102"
+        assert login(client, MOBILE, "wrong password")["errcode"] == "4102"
     response = client.post("/api/login", json={"mobile": MOBILE, "password": DEFAULT_PASSWORD})
     assert response.json()["errcode"] == "4201"
     assert 590 <= int(response.headers["Retry-After"]) <= 600
     redis_client.delete(f"ihome:login_failures:{MOBILE}")  # as if 10 minutes had passed
-    assert login(client)["errcode"] == "0"
+    assert login(client, MOBILE)["errcode"] == "0"
 
 
 def test_a_success_resets_the_failure_count(client, redis_client):
     register(client, redis_client, MOBILE)
     for _ in range(4):
-        login(client, password="wrong password")
-    assert login(client)["errcode"] == "0"
+        login(client, MOBILE, "wrong password")
+    assert login(client, MOBILE)["errcode"] == "0"
     for _ in range(4):
-        login(client, password="wrong password")
-    assert login(client)["errcode"] == "0"
+        login(client, MOBILE, "wrong password")
+    assert login(client, MOBILE)["errcode"] == "0"
 
 
 def test_session_cookie_flags_and_redis_ttl(client, redis_client):
@@ -276,7 +263,7 @@ def test_login_issues_a_new_session_and_deletes_the_old(client, redis_client):
     register(client, redis_client, MOBILE)
     (first,) = redis_client.keys("sess_*")
     first_cookie = client.cookies["session_id"]
-    login(client)
+    login(client, MOBILE)
     (second,) = redis_client.keys("sess_*")
     assert second != first and client.cookies["session_id"] != first_cookie
 
@@ -321,7 +308,7 @@ def test_forged_session_cookie_is_anonymous(client, redis_client):
 def test_anonymous_requests_create_no_session(client, redis_client):
     client.get("/api/check_login")
     client.get("/")
-    login(client, mobile="13900139000")
+    login(client, "13900139000")
     assert redis_client.keys("sess_*") == []
     assert "session_id" not in client.cookies
 

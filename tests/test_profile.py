@@ -1,17 +1,16 @@
 """Contract §4.2 through HTTP: profile, avatar uploads, display name, real-name verification."""
 import datetime
-import io
 import json
 import shutil
 import socket
 import struct
-import threading
 import zlib
 
 import pytest
 from PIL import Image
 
-from tests.conftest import DEFAULT_PASSWORD, id_card, register, verify_identity
+from tests.helpers import (at_once, encode_image, fetch_image, id_card, login_ok, profile, register, rename,
+                           upload_avatar, verify_identity)
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -25,42 +24,7 @@ def user(client, redis_client):
     return register(client, redis_client, MOBILE)
 
 
-def login(new_client, mobile=MOBILE):
-    other = new_client()
-    body = other.api("POST", "/api/login", json={"mobile": mobile, "password": DEFAULT_PASSWORD})
-    assert body["errcode"] == "0", body
-    return other
-
-
-def at_once(*calls):
-    """Run `calls` in threads released together; their results, in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index):
-        barrier.wait()
-        results[index] = calls[index]()
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
-def profile(client):
-    body = client.api("GET", "/api/profile")
-    assert body["errcode"] == "0", body
-    return body["data"]
-
-
 # ---- images made for the tests -------------------------------------------------------------
-
-def encode(image, fmt, **options):
-    out = io.BytesIO()
-    image.save(out, fmt, **options)
-    return out.getvalue()
-
 
 def halves(size, first="red", second="blue"):
     """An image whose left half is `first` and right half `second`."""
@@ -71,7 +35,7 @@ def halves(size, first="red", second="blue"):
 
 def png_claiming_size(width, height):
     """A tiny PNG whose header announces `width` x `height` pixels: a decompression bomb."""
-    png = bytearray(encode(Image.new("L", (8, 8)), "PNG"))
+    png = bytearray(encode_image(Image.new("L", (8, 8)), "PNG"))
     png[16:24] = struct.pack(">II", width, height)
     png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
     return bytes(png)
@@ -79,13 +43,13 @@ def png_claiming_size(width, height):
 
 def animated_gif():
     frames = [Image.new("RGB", (40, 30), color) for color in ("red", "blue", "green")]
-    return encode(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    return encode_image(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
 def transparent_png():
     image = Image.new("RGBA", (80, 60), (255, 0, 0, 255))
     image.paste((0, 0, 0, 0), (0, 0, 40, 60))
-    return encode(image, "PNG")
+    return encode_image(image, "PNG")
 
 
 def exif_rotated_jpeg():
@@ -94,17 +58,7 @@ def exif_rotated_jpeg():
     exif = Image.Exif()
     exif[0x0112] = 6
     exif[0x010F] = "SecretCam"
-    return encode(halves((600, 300)), "JPEG", exif=exif)
-
-
-def upload_avatar(client, content, filename="avatar.jpg", content_type="image/jpeg", field="avatar"):
-    return client.api("POST", "/api/profile/avatar", files={field: (filename, content, content_type)})
-
-
-def fetch_image(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response, Image.open(io.BytesIO(response.content))
+    return encode_image(halves((600, 300)), "JPEG", exif=exif)
 
 
 def avatar_key(db_conn, user_id):
@@ -122,7 +76,7 @@ def test_profile_routes_need_a_login(client, method, url):
 
 
 def test_anonymous_avatar_upload_needs_a_login(client):
-    assert upload_avatar(client, encode(Image.new("RGB", (8, 8)), "JPEG"))["errcode"] == "4102"
+    assert upload_avatar(client, encode_image(Image.new("RGB", (8, 8)), "JPEG"))["errcode"] == "4102"
 
 
 def test_new_user_profile(client, user):
@@ -133,13 +87,13 @@ def test_new_user_profile(client, user):
 # ---- avatar ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("content, filename, served_format", [
-    (encode(halves((300, 200)), "JPEG"), "a.jpg", "JPEG"),
-    (encode(halves((300, 200)), "PNG"), "a.png", "JPEG"),
+    (encode_image(halves((300, 200)), "JPEG"), "a.jpg", "JPEG"),
+    (encode_image(halves((300, 200)), "PNG"), "a.png", "JPEG"),
     (transparent_png(), "a.png", "WEBP"),
     (animated_gif(), "a.gif", "JPEG"),
-    (encode(halves((300, 200)), "WEBP"), "a.webp", "JPEG"),
-    (encode(Image.new("RGBA", (50, 50), (0, 255, 0, 128)), "WEBP"), "a.webp", "WEBP"),
-    (encode(Image.new("L", (50, 50), 128), "PNG"), "grey.png", "JPEG"),
+    (encode_image(halves((300, 200)), "WEBP"), "a.webp", "JPEG"),
+    (encode_image(Image.new("RGBA", (50, 50), (0, 255, 0, 128)), "WEBP"), "a.webp", "WEBP"),
+    (encode_image(Image.new("L", (50, 50), 128), "PNG"), "grey.png", "JPEG"),
 ], ids=["jpeg", "png", "png-alpha", "gif-animated", "webp", "webp-alpha", "png-grey"])
 def test_avatar_accepts_each_format(client, server, user, content, filename, served_format):
     body = upload_avatar(client, content, filename=filename, content_type="application/octet-stream")
@@ -154,18 +108,18 @@ def test_avatar_accepts_each_format(client, server, user, content, filename, ser
 
 
 def test_16_bit_grey_png_keeps_its_tones(client, user):
-    url = upload_avatar(client, encode(Image.new("I;16", (40, 40), 30000), "PNG"), filename="a.png")["data"]
+    url = upload_avatar(client, encode_image(Image.new("I;16", (40, 40), 30000), "PNG"), filename="a.png")["data"]
     grey = fetch_image(client, url)[1].convert("L").getpixel((20, 20))
     assert 110 <= grey <= 125  # 30000 / 65535 of white
 
 
 def test_avatar_is_scaled_to_512(client, user):
-    url = upload_avatar(client, encode(halves((2000, 1500)), "JPEG"))["data"]
+    url = upload_avatar(client, encode_image(halves((2000, 1500)), "JPEG"))["data"]
     assert fetch_image(client, url)[1].size == (512, 384)
 
 
 def test_avatar_smaller_than_512_keeps_its_size(client, user):
-    url = upload_avatar(client, encode(halves((120, 90)), "PNG"), filename="a.png")["data"]
+    url = upload_avatar(client, encode_image(halves((120, 90)), "PNG"), filename="a.png")["data"]
     assert fetch_image(client, url)[1].size == (120, 90)
 
 
@@ -189,18 +143,18 @@ def test_animated_gif_keeps_its_first_frame(client, user):
 
 
 def test_image_is_recognised_by_content_not_by_name(client, user):
-    body = upload_avatar(client, encode(halves((64, 64)), "PNG"), filename="notes.txt",
+    body = upload_avatar(client, encode_image(halves((64, 64)), "PNG"), filename="notes.txt",
                          content_type="text/plain")
     assert body["errcode"] == "0", body
 
 
 @pytest.mark.parametrize("content, filename, content_type", [
-    (encode(halves((400, 300)), "JPEG")[:1500], "cut.jpg", "image/jpeg"),
-    (encode(halves((400, 300)), "PNG")[:400], "cut.png", "image/png"),
+    (encode_image(halves((400, 300)), "JPEG")[:1500], "cut.jpg", "image/jpeg"),
+    (encode_image(halves((400, 300)), "PNG")[:400], "cut.png", "image/png"),
     (b"just some text, not a picture\n" * 20, "fake.png", "image/png"),
     (b"", "empty.jpg", "image/jpeg"),
-    (encode(halves((64, 64)), "BMP"), "a.bmp", "image/bmp"),
-    (encode(halves((64, 64)), "TIFF"), "a.tiff", "image/tiff"),
+    (encode_image(halves((64, 64)), "BMP"), "a.bmp", "image/bmp"),
+    (encode_image(halves((64, 64)), "TIFF"), "a.tiff", "image/tiff"),
 ], ids=["truncated-jpeg", "truncated-png", "text-named-png", "empty", "bmp", "tiff"])
 def test_bad_files_are_refused_and_nothing_is_saved(client, db_conn, user, content, filename, content_type):
     body = upload_avatar(client, content, filename=filename, content_type=content_type)
@@ -218,7 +172,7 @@ def test_decompression_bomb_is_refused(client, user, side):
 
 
 def test_missing_file_field(client, user):
-    body = upload_avatar(client, encode(halves((8, 8)), "JPEG"), field="photo")
+    body = upload_avatar(client, encode_image(halves((8, 8)), "JPEG"), field="photo")
     assert body["errcode"] == "4103" and "avatar" in body["errmsg"], body
 
 
@@ -227,7 +181,7 @@ def test_json_body_is_not_an_upload(client, user):
 
 
 def test_file_over_the_size_limit_is_refused(client, user):
-    jpeg = encode(halves((64, 64)), "JPEG")
+    jpeg = encode_image(halves((64, 64)), "JPEG")
     body = upload_avatar(client, jpeg + b"\0" * (MAX_IMAGE_BYTES + 1 - len(jpeg)))
     assert body["errcode"] == "4103" and "10 MB" in body["errmsg"], body
     assert profile(client)["avatar"] is None
@@ -275,14 +229,14 @@ def test_upload_needs_the_xsrf_header(client, user):
     token = client.cookies["_xsrf"]
     response = client.post("/api/profile/avatar", headers={"X-XSRFToken": ""},
                            data={"_xsrf": token},
-                           files={"avatar": ("a.jpg", encode(halves((8, 8)), "JPEG"), "image/jpeg")})
+                           files={"avatar": ("a.jpg", encode_image(halves((8, 8)), "JPEG"), "image/jpeg")})
     assert response.status_code == 403
     assert response.json()["errcode"] == "4101"
 
 
 def test_new_avatar_replaces_the_old_one(client, db_conn, user):
-    first = upload_avatar(client, encode(halves((64, 64)), "JPEG"))["data"]
-    second = upload_avatar(client, encode(halves((64, 64), "green", "yellow"), "JPEG"))["data"]
+    first = upload_avatar(client, encode_image(halves((64, 64)), "JPEG"))["data"]
+    second = upload_avatar(client, encode_image(halves((64, 64), "green", "yellow"), "JPEG"))["data"]
     assert first != second
     assert profile(client)["avatar"] == second
     old_key = first.split("/media/", 1)[1]
@@ -293,7 +247,7 @@ def test_new_avatar_replaces_the_old_one(client, db_conn, user):
 
 
 def test_same_image_twice_is_one_file(client, new_client, redis_client, user):
-    jpeg = encode(halves((64, 64)), "JPEG")
+    jpeg = encode_image(halves((64, 64)), "JPEG")
     first = upload_avatar(client, jpeg)["data"]
     other = new_client()
     register(other, redis_client, OTHER_MOBILE)
@@ -301,11 +255,11 @@ def test_same_image_twice_is_one_file(client, new_client, redis_client, user):
 
 
 def test_failed_storage_write_is_4301_and_keeps_the_old_avatar(client, server, db_conn, user):
-    kept = upload_avatar(client, encode(halves((64, 64)), "JPEG"))["data"]
+    kept = upload_avatar(client, encode_image(halves((64, 64)), "JPEG"))["data"]
     shutil.rmtree(server.media_root)
     server.media_root.write_bytes(b"")  # a file where the media folder should be
     try:
-        body = upload_avatar(client, encode(halves((64, 64), "green", "yellow"), "JPEG"))
+        body = upload_avatar(client, encode_image(halves((64, 64), "green", "yellow"), "JPEG"))
     finally:
         server.media_root.unlink()
     assert body["errcode"] == "4301", body
@@ -314,28 +268,24 @@ def test_failed_storage_write_is_4301_and_keeps_the_old_avatar(client, server, d
 
 def test_avatar_change_retires_cached_house_pages(client, redis_client, user):
     before = int(redis_client.get("ihome:cache:gen:houses") or 0)
-    upload_avatar(client, encode(halves((64, 64)), "JPEG"))
+    upload_avatar(client, encode_image(halves((64, 64)), "JPEG"))
     assert int(redis_client.get("ihome:cache:gen:houses")) > before
 
 
 def test_avatar_and_verification_show_in_every_session(client, new_client, user):
-    other_browser = login(new_client)
-    url = upload_avatar(client, encode(halves((64, 64)), "JPEG"))["data"]
+    other_browser = login_ok(new_client(), MOBILE)
+    url = upload_avatar(client, encode_image(halves((64, 64)), "JPEG"))["data"]
     verify_identity(client)
     for session in (client, other_browser):
         assert profile(session)["avatar"] == url
         assert profile(session)["real_name_verified"] is True
-    assert profile(login(new_client)) == profile(client)  # a new login reads them from the database
+    assert profile(login_ok(new_client(), MOBILE)) == profile(client)  # a new login reads them from the database
 
 
 # ---- display name ---------------------------------------------------------------------------
 
-def rename(client, name):
-    return client.api("POST", "/api/profile/name", json={"name": name})
-
-
 def test_rename_shows_at_once_in_every_session(client, new_client, redis_client, user):
-    other_browser = login(new_client)
+    other_browser = login_ok(new_client(), MOBILE)
     assert rename(client, "  小明的家  ")["errcode"] == "0"
     assert profile(client)["name"] == "小明的家"
     for session in (client, other_browser):
@@ -345,7 +295,7 @@ def test_rename_shows_at_once_in_every_session(client, new_client, redis_client,
 
 
 def test_rename_does_not_revive_a_logged_out_session(client, new_client, redis_client, user):
-    other_browser = login(new_client)
+    other_browser = login_ok(new_client(), MOBILE)
     other_browser.api("GET", "/api/logout")
     assert rename(client, "新名字")["errcode"] == "0"
     assert other_browser.api("GET", "/api/check_login")["errcode"] == "4102"
@@ -492,7 +442,7 @@ def test_valid_real_names(client, user, real_name, stored):
 
 
 def test_concurrent_verifications_of_one_account_let_one_win(client, new_client, user):
-    other_browser = login(new_client)
+    other_browser = login_ok(new_client(), MOBILE)
     numbers = [GOOD_ID, id_card("11010519850101001")]
     answers = at_once(lambda: auth(client, number=numbers[0]),
                       lambda: auth(other_browser, number=numbers[1]))

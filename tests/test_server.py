@@ -1,11 +1,12 @@
 """The server process itself: migrations under concurrent start-up, graceful shutdown."""
-import concurrent.futures
+import functools
 import threading
 import time
 
 import httpx
 
-from tests.conftest import ApiClient, ServerProcess, drop_database, mysql_connect, register, request_sms_code
+from tests.conftest import ApiClient, ServerProcess, drop_database, mysql_connect
+from tests.helpers import at_once, register, request_sms_code
 
 RACE_DB = "ihome_test_race"
 
@@ -78,14 +79,7 @@ BURST = 150  # more simultaneous requests than the Redis pool has connections
 
 def test_a_burst_larger_than_the_redis_pool_waits_instead_of_failing(server, client, redis_client):
     register(client, redis_client, "13800138000")
-    barrier = threading.Barrier(BURST)
     limits = httpx.Limits(max_connections=BURST)
-
-    def check_login(http):
-        barrier.wait()
-        return http.get("/api/check_login")
-
-    with httpx.Client(base_url=server.url, cookies=dict(client.cookies), limits=limits, timeout=30) as http, \
-            concurrent.futures.ThreadPoolExecutor(max_workers=BURST) as pool:
-        answers = list(pool.map(check_login, [http] * BURST))
+    with httpx.Client(base_url=server.url, cookies=dict(client.cookies), limits=limits, timeout=30) as http:
+        answers = at_once(*[functools.partial(http.get, "/api/check_login")] * BURST)
     assert [(a.status_code, a.json()["errcode"]) for a in answers] == [(200, "0")] * BURST

@@ -1,0 +1,196 @@
+"""The calls tests make again and again, as plain functions: `from tests.helpers import ...`.
+
+Fixtures stay in conftest.py. Where a call has two uses, there are two names: the plain one
+(`book`, `act`, `login`, ...) returns the decoded answer for the test to check, and the `_ok` one
+asserts success and returns what a set-up step needs next.
+"""
+import datetime
+import io
+import threading
+import zoneinfo
+
+from PIL import Image
+
+SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
+DEFAULT_PASSWORD = "correct horse 1"
+LANDLORD_MOBILE = "13800000001"
+GUEST_MOBILE = "13900000002"
+ID_CARD_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+HOUSE_FIELDS = {"title": "后海边的四合院", "price": "288.50", "area_id": 2, "address": "西城区后海北沿1号",
+                "room_count": 2, "acreage": 60, "unit": "两室一厅", "capacity": 4, "beds": "双人床2张",
+                "deposit": "500", "min_days": 1, "max_days": 30, "facility": [1, 2, 3]}
+
+
+def day(offset):
+    """The date `offset` days from today in the site's zone (`.isoformat()` is how the API writes it)."""
+    return datetime.datetime.now(SITE_ZONE).date() + datetime.timedelta(days=offset)
+
+
+def at_once(*calls):
+    """Run `calls` (functions of no argument) in threads released together; their results, in
+    order. The first exception a call raises is raised here, once every thread is done."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+    errors = []
+
+    def run(index):
+        barrier.wait()
+        try:
+            results[index] = calls[index]()
+        except Exception as error:  # raised again in the calling thread, below
+            errors.append(error)
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+# ---- passport -------------------------------------------------------------------------------
+
+def ask_for_sms_code(client, mobile, piccode, piccode_id):
+    return client.api("POST", "/api/smscode",
+                      json={"mobile": mobile, "piccode": piccode, "piccode_id": piccode_id})
+
+
+def request_sms_code(client, redis_client, mobile, captcha_id="cap1"):
+    """Solve a captcha (read from Redis, as a test may) and ask for an SMS code to `mobile`."""
+    client.get(f"/api/piccode?cur={captcha_id}")
+    return ask_for_sms_code(client, mobile, redis_client.get(f"pic_code_{captcha_id}"), captcha_id)
+
+
+def registration(client, mobile, phonecode, password=DEFAULT_PASSWORD):
+    return client.api("POST", "/api/register",
+                      json={"mobile": mobile, "phonecode": phonecode, "password": password})
+
+
+def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
+    """Register `mobile` through the real flow; the client ends up logged in."""
+    assert request_sms_code(client, redis_client, mobile)["errcode"] == "0"
+    body = registration(client, mobile, redis_client.get(f"sms_code_{mobile}"), password)
+    assert body == {"errcode": "0", "errmsg": "注册成功"}, body
+    return client.api("GET", "/api/check_login")["data"]
+
+
+def login(client, mobile, password=DEFAULT_PASSWORD):
+    return client.api("POST", "/api/login", json={"mobile": mobile, "password": password})
+
+
+def login_ok(client, mobile, password=DEFAULT_PASSWORD):
+    """Log `client` (another browser, say) in as `mobile`; returns the client."""
+    body = login(client, mobile, password)
+    assert body["errcode"] == "0", body
+    return client
+
+
+# ---- profile --------------------------------------------------------------------------------
+
+def profile(client):
+    body = client.api("GET", "/api/profile")
+    assert body["errcode"] == "0", body
+    return body["data"]
+
+
+def rename(client, name):
+    return client.api("POST", "/api/profile/name", json={"name": name})
+
+
+def id_card(first17="11010519491231002"):
+    """A mainland resident ID number with a valid GB 11643 check digit."""
+    total = sum(int(digit) * weight for digit, weight in zip(first17, ID_CARD_WEIGHTS))
+    return first17 + "10X98765432"[total % 11]
+
+
+def verify_identity(client, serial=0, real_name="王小明"):
+    """Real-name verification of the client's user; each `serial` (0-999) is a distinct ID number."""
+    body = client.api("POST", "/api/profile/auth",
+                      json={"real_name": real_name, "id_card": id_card(f"11010519491231{serial:03d}")})
+    assert body["errcode"] == "0", body
+
+
+# ---- images ---------------------------------------------------------------------------------
+
+def encode_image(image, image_format, **options):
+    out = io.BytesIO()
+    image.save(out, image_format, **options)
+    return out.getvalue()
+
+
+def image_bytes(color="red", size=(64, 48), image_format="PNG"):
+    """A plain one-colour picture, encoded."""
+    return encode_image(Image.new("RGB", size, color), image_format)
+
+
+def fetch_image(client, url):
+    """GET an uploaded image, which must be there; the response and the decoded image."""
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response, Image.open(io.BytesIO(response.content))
+
+
+def upload_avatar(client, content, filename="avatar.jpg", content_type="image/jpeg", field="avatar"):
+    return client.api("POST", "/api/profile/avatar", files={field: (filename, content, content_type)})
+
+
+def upload_photo(client, house_id, content=None):
+    return client.api("POST", "/api/house/image", data={"house_id": str(house_id)},
+                      files={"house_image": ("photo.png", content or image_bytes(), "image/png")})
+
+
+# ---- houses ---------------------------------------------------------------------------------
+
+def publish_house(client, **overrides):
+    """Publish a house as the client's (verified) user; returns its id."""
+    body = client.api("POST", "/api/house/info", json={**HOUSE_FIELDS, **overrides})
+    assert body["errcode"] == "0", body
+    return body["house_id"]
+
+
+def detail(client, house_id):
+    return client.api("GET", f"/api/house/info?house_id={house_id}")
+
+
+def search(client, path="/api/house/list", **query):
+    """A search; criteria given as None are left out of the query."""
+    return client.api("GET", path, params={k: v for k, v in query.items() if v is not None})
+
+
+# ---- orders ---------------------------------------------------------------------------------
+
+def book(client, house_id, first, last, url="/api/order"):
+    """Ask to book the nights `first` to `last` (dates, both included); the answer."""
+    return client.api("POST", url, json={"house_id": house_id, "start_date": first.isoformat(),
+                                         "end_date": last.isoformat()})
+
+
+def book_ok(client, house_id, first, last):
+    """Book, which must succeed; the order id."""
+    body = book(client, house_id, first, last)
+    assert body["errcode"] == "0", body
+    return body["order_id"]
+
+
+def act(client, action, order_id, **fields):
+    """accept, reject, comment or cancel an order; the answer."""
+    return client.api("POST", f"/api/order/{action}", json={"order_id": order_id, **fields})
+
+
+def act_ok(client, action, order_id, **fields):
+    body = act(client, action, order_id, **fields)
+    assert body["errcode"] == "0", body
+
+
+def my_orders(client, role="custom"):
+    return client.api("GET", f"/api/order/my?role={role}")["orders"]
+
+
+def end_stay(db_conn, order_id, days=60):
+    """Move an order's nights `days` into the past, as if the stay were over (reviews wait for it)."""
+    with db_conn.cursor() as cur:
+        cur.execute("UPDATE ih_order SET begin_date = begin_date - INTERVAL %s DAY,"
+                    " end_date = end_date - INTERVAL %s DAY WHERE id = %s", (days, days, order_id))
+        cur.execute("UPDATE ih_booked_night SET night = night - INTERVAL %s DAY WHERE order_id = %s",
+                    (days, order_id))
