@@ -6,6 +6,9 @@ import os
 import signal
 
 import redis.asyncio
+import redis.exceptions
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 import uvloop
 import tornado.httpserver
 import tornado.netutil
@@ -31,6 +34,8 @@ from utils.timefmt import SiteClock
 log = logging.getLogger("ihome")
 
 REDIS_POOL_WAIT = 5  # seconds a request may wait for a free Redis connection
+REDIS_CONNECT_TIMEOUT = 2  # an unreachable Redis answers 503 this fast, not after the OS's minutes
+REDIS_TIMEOUT = 5
 
 
 class Application(tornado.web.Application):
@@ -47,7 +52,7 @@ class Application(tornado.web.Application):
                                                                   thread_name_prefix="cpu")
         clock = SiteClock(options.timezone)
         cache = Cache(redis_client)
-        self.sessions = Sessions(redis_client)
+        self.sessions = Sessions(redis_client, db)
         self.media = Media(self.cpu_executor, root=options.media_root, base_url=options.media_base_url,
                            max_image_bytes=options.max_image_bytes)
         self.users = Users(db, self.sessions, cache, self.media, clock)
@@ -74,9 +79,13 @@ class Application(tornado.web.Application):
 async def serve(sockets):
     db = await Database.connect(options.mysql_url, options.mysql_pool_size)
     # A blocking pool makes a burst of requests wait for a Redis connection instead of failing
-    # with "Too many connections" (redis-py's default pool raises at 100).
+    # with "Too many connections" (redis-py's default pool raises at 100). After Redis restarts,
+    # every pooled connection is dead: a command that fails on one is sent once more on a fresh
+    # connection, so the restart costs no request an error.
     redis_pool = redis.asyncio.BlockingConnectionPool.from_url(
-        options.redis_url, max_connections=options.redis_pool_size, timeout=REDIS_POOL_WAIT)
+        options.redis_url, max_connections=options.redis_pool_size, timeout=REDIS_POOL_WAIT,
+        socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_TIMEOUT,
+        retry=Retry(NoBackoff(), 1), retry_on_error=[redis.exceptions.ConnectionError])
     app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
     server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders,
                                            max_body_size=app.media.upload_body_limit)

@@ -1,9 +1,13 @@
 """The MySQL pool and the few query helpers every model uses. All SQL is parameterised."""
 import contextlib
+import logging
 import re
 import urllib.parse
 
 import aiomysql
+import pymysql
+
+log = logging.getLogger("ihome.db")
 
 DB_NAME_RE = re.compile(r"^[A-Za-z0-9_]{1,64}$")
 
@@ -25,6 +29,9 @@ def parse_mysql_url(url):
     }
 
 
+# CR_SERVER_GONE_ERROR, CR_SERVER_LOST: the client's errors for a connection the server dropped.
+LOST_CONNECTION = (2006, 2013)
+
 # Timestamps are stored in UTC and shown in the site's zone (utils/timefmt.py).
 CONNECT_OPTIONS = {"charset": "utf8mb4", "autocommit": True, "init_command": "SET time_zone = '+00:00'"}
 
@@ -44,14 +51,22 @@ class Database:
         await self.pool.wait_closed()
 
     async def fetchone(self, sql, args=None):
-        async with self.pool.acquire() as conn, conn.cursor(aiomysql.DictCursor) as cur:
-            await cur.execute(sql, args)
-            return await cur.fetchone()
+        return await self._read(sql, args, aiomysql.DictCursor.fetchone)
 
     async def fetchall(self, sql, args=None):
-        async with self.pool.acquire() as conn, conn.cursor(aiomysql.DictCursor) as cur:
-            await cur.execute(sql, args)
-            return await cur.fetchall()
+        return await self._read(sql, args, aiomysql.DictCursor.fetchall)
+
+    async def _read(self, sql, args, fetch):
+        """A read is idempotent: one that met a connection the server had dropped (a MariaDB
+        restart leaves every pooled connection dead) runs once more on a fresh one."""
+        for attempt in range(2):
+            try:
+                async with self.pool.acquire() as conn, conn.cursor(aiomysql.DictCursor) as cur:
+                    await cur.execute(sql, args)
+                    return await fetch(cur)
+            except pymysql.err.Error as error:
+                if attempt or not await self._dropped_connection(error):
+                    raise
 
     async def execute(self, sql, args=None):
         """Run one statement; returns (affected rows, last insert id)."""
@@ -59,11 +74,30 @@ class Database:
             rows = await cur.execute(sql, args)
             return rows, cur.lastrowid
 
+    async def _dropped_connection(self, error):
+        """Whether `error` says the connection was dead before it was used; if so the pool's
+        idle connections, as old as this one, are closed too."""
+        if not (isinstance(error, pymysql.err.InterfaceError)
+                or (isinstance(error, pymysql.err.OperationalError) and error.args
+                    and error.args[0] in LOST_CONNECTION)):
+            return False
+        log.warning("MySQL connection lost (%s); retrying on a fresh one", error)
+        await self.pool.clear()
+        return True
+
     @contextlib.asynccontextmanager
     async def transaction(self):
-        """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back."""
+        """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back.
+        A BEGIN refused by a dead connection is sent once more on a fresh one: nothing ran yet."""
         async with self.pool.acquire() as conn:
-            await conn.begin()
+            try:
+                await conn.begin()
+            except pymysql.err.Error as error:
+                if not await self._dropped_connection(error):
+                    raise
+                conn.close()
+                await conn.ping(reconnect=True)
+                await conn.begin()
             try:
                 async with conn.cursor(aiomysql.DictCursor) as cur:
                     yield cur

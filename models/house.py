@@ -179,7 +179,7 @@ class Houses:
         if 0 < house["max_days"] < house["min_days"]:
             raise ApiError(RET.PARAMERR, "参数 max_days 无效：应为 0（不限）或不小于 min_days",
                            param="max_days")
-        async with self.db.transaction() as cur:
+        async with self.cache.retiring(HOUSES), self.db.transaction() as cur:
             await cur.execute("SELECT real_name FROM ih_user WHERE id = %s", (landlord_id,))
             landlord = await cur.fetchone()
             if landlord is None or landlord["real_name"] is None:
@@ -202,7 +202,6 @@ class Houses:
             if facility_ids:
                 await cur.executemany("INSERT INTO ih_house_facility (house_id, facility_id) VALUES (%s, %s)",
                                       [(house_id, facility_id) for facility_id in facility_ids])
-        await self.cache.invalidate(HOUSES)
         return house_id
 
     async def check_owner(self, user_id, house_id):
@@ -218,7 +217,7 @@ class Houses:
         The first photo becomes the house's index image."""
         await self.check_owner(user_id, house_id)
         key = await self.media.save_image(data, max_side=PHOTO_MAX_SIDE, param="house_image")
-        async with self.db.transaction() as cur:
+        async with self.cache.retiring(HOUSES), self.db.transaction() as cur:
             # Uploads to one house take turns, so "first" is the first one committed.
             await cur.execute("SELECT index_image FROM ih_house WHERE id = %s FOR UPDATE", (house_id,))
             index_image = (await cur.fetchone())["index_image"]
@@ -226,5 +225,4 @@ class Houses:
                               (house_id, key))
             if index_image is None:
                 await cur.execute("UPDATE ih_house SET index_image = %s WHERE id = %s", (key, house_id))
-        await self.cache.invalidate(HOUSES)
         return self.media.url(key)

@@ -85,15 +85,13 @@ class Orders:
     async def place(self, guest_id, house_id, start, end):
         """Book nights start..end (inclusive) of a house; returns the new order id."""
         self.check_stay(start, end)
-        for attempt in range(DEADLOCK_RETRIES):
-            try:
-                order_id = await self._place_once(guest_id, house_id, start, end)
-                break
-            except pymysql.err.OperationalError as error:
-                if error.args[0] != 1213 or attempt == DEADLOCK_RETRIES - 1:  # ER_LOCK_DEADLOCK
-                    raise
-        await self.cache.invalidate(HOUSES)
-        return order_id
+        async with self.cache.retiring(HOUSES):
+            for attempt in range(DEADLOCK_RETRIES):
+                try:
+                    return await self._place_once(guest_id, house_id, start, end)
+                except pymysql.err.OperationalError as error:
+                    if error.args[0] != 1213 or attempt == DEADLOCK_RETRIES - 1:  # ER_LOCK_DEADLOCK
+                        raise
 
     async def _place_once(self, guest_id, house_id, start, end):
         days = (end - start).days + 1
@@ -137,7 +135,7 @@ class Orders:
         transition = TRANSITIONS[action]
         actor_column = "o.user_id" if transition.actor == GUEST else "h.user_id"
         today = self.clock.today()
-        async with self.db.transaction() as cur:
+        async with self.cache.retiring(HOUSES), self.db.transaction() as cur:
             changed = await cur.execute(
                 "UPDATE ih_order o JOIN ih_house h ON h.id = o.house_id"
                 " SET o.status = %s, o.comment = COALESCE(%s, o.comment)"
@@ -152,7 +150,6 @@ class Orders:
                                   " SET h.order_count = h.order_count + 1 WHERE o.id = %s", (order_id,))
             if transition.target not in ACTIVE:
                 await cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
-        await self.cache.invalidate(HOUSES)
 
     async def list_for(self, role, user_id):
         """A user's orders as GUEST or on their houses as LANDLORD, newest first, each with the

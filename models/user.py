@@ -7,6 +7,7 @@ from models.db import is_duplicate_key
 from utils import params
 from utils.cache import HOUSES
 from utils.errors import RET, ApiError
+from utils.session import USER_COLUMNS
 
 EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 NAME_MAX = 32
@@ -52,8 +53,7 @@ class Users:
     async def find_by_mobile(self, mobile):
         """The user's session fields (utils/session.USER_FIELDS) and password hash, or None."""
         return await self.db.fetchone(
-            "SELECT id AS user_id, name, mobile, avatar, real_name IS NOT NULL AS verified, password_hash"
-            " FROM ih_user WHERE mobile = %s", (mobile,))
+            f"SELECT {USER_COLUMNS}, password_hash FROM ih_user WHERE mobile = %s", (mobile,))
 
     async def mobile_registered(self, mobile):
         return await self.db.fetchone("SELECT 1 FROM ih_user WHERE mobile = %s", (mobile,)) is not None
@@ -89,9 +89,9 @@ class Users:
         """Check and store an uploaded avatar and make it the user's; returns its URL. The
         previous image is simply no longer pointed at (another row may share its file)."""
         key = await self.media.save_image(data, max_side=AVATAR_MAX_SIDE, param="avatar")
-        await self.db.execute("UPDATE ih_user SET avatar = %s WHERE id = %s", (key, user_id))
+        async with self.cache.retiring(HOUSES):  # landlords' avatars show on house pages
+            await self.db.execute("UPDATE ih_user SET avatar = %s WHERE id = %s", (key, user_id))
         await self.sessions.update_user(user_id, avatar=key)
-        await self.cache.invalidate(HOUSES)  # landlords' avatars show on house pages
         return self.media.url(key)
 
     async def rename(self, user_id, mobile, name):
@@ -101,13 +101,13 @@ class Users:
         if reads_as_mobile(name) and not has_default_name(name, mobile):
             raise ApiError(RET.PARAMERR, "用户名不能是他人的手机号", param="name")
         try:
-            await self.db.execute("UPDATE ih_user SET name = %s WHERE id = %s", (name, user_id))
+            async with self.cache.retiring(HOUSES):  # landlords' names show on house pages
+                await self.db.execute("UPDATE ih_user SET name = %s WHERE id = %s", (name, user_id))
         except Exception as error:
             if is_duplicate_key(error, "uq_user_name"):
                 raise ApiError(RET.DATAEXIST, "该用户名已被使用", param="name") from None
             raise
         await self.sessions.update_user(user_id, name=name)
-        await self.cache.invalidate(HOUSES)  # landlords' names show on house pages
 
     async def verify_identity(self, user_id, real_name, id_card):
         """Record the user's real name and ID number (both read by `utils.params`), once: the

@@ -187,6 +187,13 @@ def my_orders(client, role="custom"):
     return client.api("GET", f"/api/order/my?role={role}")["orders"]
 
 
+def house_cache_generation(redis_client):
+    """The generation of the cached house pages in the Redis that serves them (filed under its
+    run id); every write that changes what they show increments it."""
+    run_id = redis_client.info("server")["run_id"]
+    return int(redis_client.get(f"ihome:cache:gen:houses:{run_id}") or 0)
+
+
 def end_stay(db_conn, order_id, days=60):
     """Move an order's nights `days` into the past, as if the stay were over (reviews wait for it)."""
     with db_conn.cursor() as cur:

@@ -9,8 +9,8 @@ import zlib
 import pytest
 from PIL import Image
 
-from tests.helpers import (at_once, encode_image, fetch_image, id_card, login_ok, profile, register, rename,
-                           upload_avatar, verify_identity)
+from tests.helpers import (at_once, encode_image, fetch_image, house_cache_generation, id_card, login_ok, profile,
+                           register, rename, upload_avatar, verify_identity)
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -267,9 +267,9 @@ def test_failed_storage_write_is_4301_and_keeps_the_old_avatar(client, server, d
 
 
 def test_avatar_change_retires_cached_house_pages(client, redis_client, user):
-    before = int(redis_client.get("ihome:cache:gen:houses") or 0)
+    before = house_cache_generation(redis_client)
     upload_avatar(client, encode_image(halves((64, 64)), "JPEG"))
-    assert int(redis_client.get("ihome:cache:gen:houses")) > before
+    assert house_cache_generation(redis_client) > before
 
 
 def test_avatar_and_verification_show_in_every_session(client, new_client, user):
@@ -351,9 +351,9 @@ def test_own_mobile_is_a_valid_name(client, user):
 
 
 def test_rename_retires_cached_house_pages(client, redis_client, user):
-    before = int(redis_client.get("ihome:cache:gen:houses") or 0)
+    before = house_cache_generation(redis_client)
     rename(client, "房东老王")
-    assert int(redis_client.get("ihome:cache:gen:houses")) > before
+    assert house_cache_generation(redis_client) > before
 
 
 # ---- real-name verification -----------------------------------------------------------------

@@ -19,3 +19,10 @@ class LuaScript:
         except NoScriptError:  # a new or flushed Redis: load it once, then run it by hash
             await redis.script_load(self.source)
             return await redis.evalsha(self.sha, len(keys), *keys, *args)
+
+
+# The Redis server's run id, which every start of a server process draws anew (a promoted
+# replica has its own). State that must never come back after a restart from an older
+# snapshot, or after a failover to a lagging replica, is filed under it: whatever such a
+# rollback restores sits under a run id no longer current.
+INCARNATION = "local incarnation = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')\n"

@@ -1,0 +1,127 @@
+"""Private MariaDB and Redis servers for the tests that kill and restart them.
+
+Each runs from this machine's own binaries on a spare loopback port with a data folder under
+test-output/, is bounded in time at every step, and is always stopped at the end; the shared
+servers on 3306 and 6379 are never touched.
+"""
+import contextlib
+import shutil
+import signal
+import subprocess
+import time
+
+import pymysql
+import redis
+
+from tests.conftest import OUTPUT, free_port
+
+START_TIMEOUT = 60
+
+
+def _wait_until(ready, what, timeout=START_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if ready():
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} not ready after {timeout}s")
+
+
+class PrivateServer:
+    """A server process that can be killed (SIGKILL, like a crash) and started again on the
+    same port and data folder."""
+
+    name = None
+
+    def __init__(self, label):
+        self.port = free_port()
+        self.folder = OUTPUT / f"{self.name}-{label}"
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True)
+        self.process = None
+
+    def command(self):
+        raise NotImplementedError
+
+    def is_ready(self):
+        raise NotImplementedError
+
+    def start(self):
+        log = open(self.folder / "server.log", "a")
+        self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        log.close()
+        _wait_until(self.is_ready, f"{self.name} on port {self.port}")
+        return self
+
+    def kill(self):
+        """As a crash: no shutdown, no final save."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=30)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class PrivateRedis(PrivateServer):
+    """redis-server with RDB persistence in its folder, saved only when asked (SAVE)."""
+
+    name = "redis"
+
+    def command(self):
+        return ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+                "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
+
+    def client(self):
+        return redis.Redis(port=self.port, socket_timeout=10, decode_responses=True)
+
+    def is_ready(self):
+        with self.client() as client:
+            return client.ping()
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+
+class PrivateMariaDB(PrivateServer):
+    """mariadbd with a data folder of its own, made by mariadb-install-db."""
+
+    name = "mariadb"
+
+    def start(self):
+        if not (self.folder / "data").exists():
+            subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={self.folder / 'data'}",
+                            "--auth-root-authentication-method=normal", "--skip-test-db", "--user=root"],
+                           check=True, capture_output=True, timeout=START_TIMEOUT)
+        return super().start()
+
+    def command(self):
+        return ["mariadbd", "--no-defaults", f"--datadir={self.folder / 'data'}", f"--port={self.port}",
+                "--bind-address=127.0.0.1", f"--socket={self.folder / 'mariadb.sock'}",
+                f"--pid-file={self.folder / 'mariadb.pid'}", "--user=root", "--skip-log-bin",
+                "--innodb-buffer-pool-size=64M", "--skip-name-resolve"]
+
+    def connect(self, database=None):
+        return pymysql.connect(host="127.0.0.1", port=self.port, user="root", password="", database=database,
+                               autocommit=True, charset="utf8mb4", connect_timeout=5)
+
+    def is_ready(self):
+        with self.connect() as conn:
+            return conn.open
+
+    def url(self, database):
+        return f"mysql://root:@127.0.0.1:{self.port}/{database}"
