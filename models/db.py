@@ -75,8 +75,8 @@ class Database:
             return rows, cur.lastrowid
 
     async def _dropped_connection(self, error):
-        """Whether `error` says the connection was dead before it was used; if so the pool's
-        idle connections, as old as this one, are closed too."""
+        """Whether `error` says the server had dropped the connection; if so the pool's idle
+        connections, as old as this one, are closed too."""
         if not (isinstance(error, pymysql.err.InterfaceError)
                 or (isinstance(error, pymysql.err.OperationalError) and error.args
                     and error.args[0] in LOST_CONNECTION)):
@@ -89,22 +89,29 @@ class Database:
     async def transaction(self):
         """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back.
         A BEGIN refused by a dead connection is sent once more on a fresh one: nothing ran yet."""
-        async with self.pool.acquire() as conn:
+        conn = await self._begin()
+        try:
+            async with conn.cursor(aiomysql.DictCursor) as cur:
+                yield cur
+            await conn.commit()
+        except BaseException:
+            await conn.rollback()
+            raise
+        finally:
+            self.pool.release(conn)
+
+    async def _begin(self):
+        """A pooled connection inside a new transaction."""
+        for attempt in range(2):
+            conn = await self.pool.acquire()
             try:
                 await conn.begin()
-            except pymysql.err.Error as error:
-                if not await self._dropped_connection(error):
+                return conn
+            except BaseException as error:
+                conn.close()  # released closed, the pool forgets it
+                self.pool.release(conn)
+                if attempt or not await self._dropped_connection(error):
                     raise
-                conn.close()
-                await conn.ping(reconnect=True)
-                await conn.begin()
-            try:
-                async with conn.cursor(aiomysql.DictCursor) as cur:
-                    yield cur
-                await conn.commit()
-            except BaseException:
-                await conn.rollback()
-                raise
 
 
 def is_duplicate_key(error, key_name=None):

@@ -77,13 +77,20 @@ class PrivateServer:
 
 
 class PrivateRedis(PrivateServer):
-    """redis-server with RDB persistence in its folder, saved only when asked (SAVE)."""
+    """redis-server persisting to its folder: by default an RDB snapshot only when asked (SAVE),
+    so that a restart brings back that older state; `durable` logs every write (AOF, fsync
+    always), so that a restart loses nothing."""
 
     name = "redis"
 
+    def __init__(self, label, durable=False):
+        super().__init__(label)
+        self.durable = durable
+
     def command(self):
         return ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
+                "--dbfilename", "dump.rdb", "--save", "", "--protected-mode", "yes",
+                "--appendonly", "yes" if self.durable else "no", "--appendfsync", "always"]
 
     def client(self):
         return redis.Redis(port=self.port, socket_timeout=10, decode_responses=True)

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import ApiClient, ServerProcess, drop_database
-from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act_ok, book, book_ok, day, detail, publish_house,
+from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act_ok, at_once, book_ok, day, detail, publish_house,
                            register, search, verify_identity)
 from tests.stores import PrivateMariaDB, PrivateRedis
 
@@ -71,3 +71,142 @@ def test_a_redis_rolled_back_to_an_older_snapshot_brings_back_no_stale_page_and_
             client.close()
         assert server.stop() == 0
         drop_database(ROLLBACK_DB)
+
+
+# The load: a few browsers, each looping over reads and bookings of nights no one else books.
+LOAD_THREADS = 4
+PHASE_SECONDS = 1.5
+MAX_REQUESTS_PER_THREAD = 2000
+GUEST_MOBILES = [f"1370000{index:04d}" for index in range(10, 10 + LOAD_THREADS)]
+
+
+class Load:
+    """Runs the load in threads and records every answer with the moment it was asked."""
+
+    def __init__(self, clients, house_ids):
+        self.clients = clients
+        self.house_ids = house_ids
+        self.stop = threading.Event()
+        self.slots = itertools.count()  # (house, night) pairs no two bookings share
+        self.answers = []  # (sent_at, kind, status, body, answered_at)
+        self.lock = threading.Lock()
+
+    def slot(self):
+        index = next(self.slots)
+        return self.house_ids[index % len(self.house_ids)], day(1 + index // len(self.house_ids))
+
+    def run(self, client):
+        for step in range(MAX_REQUESTS_PER_THREAD):
+            if self.stop.is_set():
+                return
+            kind = ("list2", "info", "check_login", "book")[step % 4]
+            sent_at = time.monotonic()
+            if kind == "book":
+                house_id, night = self.slot()
+                response = client.request("POST", "/api/order", json={
+                    "house_id": house_id, "start_date": night.isoformat(), "end_date": night.isoformat()})
+            else:
+                url = {"list2": f"/api/house/list2?sd={day(2).isoformat()}",
+                       "info": f"/api/house/info?house_id={self.house_ids[0]}",
+                       "check_login": "/api/check_login"}[kind]
+                response = client.request("GET", url)
+            with self.lock:
+                self.answers.append((sent_at, kind, response.status_code, response.json(), time.monotonic()))
+
+    def between(self, start, end=float("inf")):
+        """The answers to requests sent after `start` and answered before `end`."""
+        return [answer for answer in self.answers if start < answer[0] and answer[4] < end]
+
+
+def assert_served(answers):
+    assert answers, "the load sent nothing in this phase"
+    failed = [answer for answer in answers if (answer[2], answer[3]["errcode"]) != (200, "0")]
+    assert not failed, failed[:5]
+
+
+def test_mariadb_and_redis_killed_and_restarted_under_load(new_client):
+    with PrivateMariaDB("faults") as mariadb, PrivateRedis("faults", durable=True) as redis_store:
+        server = ServerProcess("faults", database="ihome_faults", IHOME_MYSQL_URL=mariadb.url("ihome_faults"),
+                               IHOME_REDIS_URL=redis_store.url).start().wait_ready()
+        store = redis_store.client()
+        try:
+            landlord = new_client(server.url)
+            register(landlord, store, LANDLORD_MOBILE)
+            verify_identity(landlord)
+            house_ids = [publish_house(landlord) for _ in range(3)]
+            guests = [new_client(server.url) for _ in GUEST_MOBILES]
+            for guest, mobile in zip(guests, GUEST_MOBILES):
+                register(guest, store, mobile)
+
+            load = Load(guests, house_ids)
+            with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
+                running = [pool.submit(load.run, guest) for guest in guests]
+                phases = {}
+                for store_server in (redis_store, mariadb):
+                    time.sleep(PHASE_SECONDS)
+                    phases[store_server.name, "down"] = time.monotonic()
+                    store_server.kill()
+                    time.sleep(PHASE_SECONDS)
+                    store_server.start()
+                    phases[store_server.name, "up"] = time.monotonic()
+                time.sleep(PHASE_SECONDS)
+                phases["end"] = time.monotonic()
+                load.stop.set()
+                for future in running:
+                    future.result()  # no request timed out or failed to answer
+
+            for _, kind, status, body, _ in load.answers:
+                # Every answer is the envelope: success, or "the data service is unavailable".
+                assert (status, body["errcode"]) in ((200, "0"), (503, "4001")), (kind, status, body)
+            for store_server in ("redis", "mariadb"):
+                outage = load.between(phases[store_server, "down"], phases[store_server, "up"])
+                assert any(answer[2] == 503 for answer in outage), store_server
+            # Back up, the very first requests on the old pooled connections succeed.
+            assert_served(load.between(phases["redis", "up"], phases["mariadb", "down"]))
+            assert_served(load.between(phases["mariadb", "up"]))
+
+            confirmed = {answer[3]["order_id"] for answer in load.answers
+                         if answer[1] == "book" and answer[3]["errcode"] == "0"}
+            with mariadb.connect("ihome_faults") as conn, conn.cursor() as cur:
+                cur.execute("SELECT id FROM ih_order")
+                stored = {row[0] for row in cur.fetchall()}
+                cur.execute("SELECT COUNT(*) FROM ih_booked_night")
+                nights = cur.fetchone()[0]
+            assert stored == confirmed  # no confirmed booking lost, no failed one stored
+            assert nights == len(confirmed)
+        finally:
+            store.close()
+            assert server.stop() == 0
+
+
+BURST = 30
+
+
+def failures(responses):
+    return [(response.status_code, response.json()) for response in responses
+            if (response.status_code, response.json()["errcode"]) != (200, "0")]
+
+
+def test_after_the_stores_restart_no_request_fails_on_an_old_pooled_connection(new_client):
+    with PrivateMariaDB("restart") as mariadb, PrivateRedis("restart", durable=True) as redis_store:
+        server = ServerProcess("restart", database="ihome_restart", IHOME_MYSQL_URL=mariadb.url("ihome_restart"),
+                               IHOME_REDIS_URL=redis_store.url).start().wait_ready()
+        store = redis_store.client()
+        try:
+            landlord = new_client(server.url)
+            register(landlord, store, LANDLORD_MOBILE)
+            verify_identity(landlord)
+            publish_house(landlord)
+            # Each needs the session (Redis) and a MySQL read; at once, they fill both pools.
+            calls = [lambda: landlord.request("GET", "/api/house/my"),
+                     lambda: landlord.request("GET", f"/api/house/list?sd={day(1).isoformat()}")] * (BURST // 2)
+            assert failures(at_once(*calls)) == []
+            # Every pooled connection is now idle, and dies with its server.
+            for store_server in (redis_store, mariadb):
+                store_server.kill()
+                store_server.start()
+            assert failures(at_once(*calls)) == []
+            assert failures([landlord.request("POST", "/api/profile/name", json={"name": "重启之后"})]) == []
+        finally:
+            store.close()
+            assert server.stop() == 0
