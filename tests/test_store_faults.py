@@ -2,6 +2,7 @@
 MariaDB and Redis killed and restarted under load. Each test runs its own private servers
 (tests/stores.py) and its own iHome server process; the shared stores are never touched."""
 import concurrent.futures
+import contextlib
 import itertools
 import threading
 import time
@@ -118,6 +119,40 @@ class Load:
         return [answer for answer in self.answers if start < answer[0] and answer[4] < end]
 
 
+class PrivateSite:
+    """An iHome server on a private MariaDB and a durable private Redis, with a verified
+    landlord logged in: the stores are this test's to kill."""
+
+    def __init__(self, label, new_client):
+        self.label, self.new_client = label, new_client
+
+    def __enter__(self):
+        self.stack = contextlib.ExitStack()
+        self.mariadb = self.stack.enter_context(PrivateMariaDB(self.label))
+        self.redis = self.stack.enter_context(PrivateRedis(self.label, durable=True))
+        database = f"ihome_{self.label}"
+        self.server = ServerProcess(self.label, database=database, IHOME_MYSQL_URL=self.mariadb.url(database),
+                                    IHOME_REDIS_URL=self.redis.url).start()
+        self.stack.callback(self.stop_server)
+        self.server.wait_ready()
+        self.store = self.stack.enter_context(self.redis.client())
+        self.landlord = self.client(LANDLORD_MOBILE)
+        verify_identity(self.landlord)
+        return self
+
+    def stop_server(self):
+        assert self.server.stop() == 0, f"the server did not stop cleanly; see {self.server.log_path}"
+
+    def client(self, mobile):
+        """A new browser with a user registered under `mobile`."""
+        client = self.new_client(self.server.url)
+        register(client, self.store, mobile)
+        return client
+
+    def __exit__(self, *exc):
+        self.stack.close()
+
+
 def assert_served(answers):
     assert answers, "the load sent nothing in this phase"
     failed = [answer for answer in answers if (answer[2], answer[3]["errcode"]) != (200, "0")]
@@ -125,58 +160,44 @@ def assert_served(answers):
 
 
 def test_mariadb_and_redis_killed_and_restarted_under_load(new_client):
-    with PrivateMariaDB("faults") as mariadb, PrivateRedis("faults", durable=True) as redis_store:
-        server = ServerProcess("faults", database="ihome_faults", IHOME_MYSQL_URL=mariadb.url("ihome_faults"),
-                               IHOME_REDIS_URL=redis_store.url).start().wait_ready()
-        store = redis_store.client()
-        try:
-            landlord = new_client(server.url)
-            register(landlord, store, LANDLORD_MOBILE)
-            verify_identity(landlord)
-            house_ids = [publish_house(landlord) for _ in range(3)]
-            guests = [new_client(server.url) for _ in GUEST_MOBILES]
-            for guest, mobile in zip(guests, GUEST_MOBILES):
-                register(guest, store, mobile)
-
-            load = Load(guests, house_ids)
-            with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
-                running = [pool.submit(load.run, guest) for guest in guests]
-                phases = {}
-                for store_server in (redis_store, mariadb):
-                    time.sleep(PHASE_SECONDS)
-                    phases[store_server.name, "down"] = time.monotonic()
-                    store_server.kill()
-                    time.sleep(PHASE_SECONDS)
-                    store_server.start()
-                    phases[store_server.name, "up"] = time.monotonic()
+    with PrivateSite("faults", new_client) as site:
+        house_ids = [publish_house(site.landlord) for _ in range(3)]
+        guests = [site.client(mobile) for mobile in GUEST_MOBILES]
+        load = Load(guests, house_ids)
+        phases = {}
+        with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
+            running = [pool.submit(load.run, guest) for guest in guests]
+            for store_server in (site.redis, site.mariadb):
                 time.sleep(PHASE_SECONDS)
-                phases["end"] = time.monotonic()
-                load.stop.set()
-                for future in running:
-                    future.result()  # no request timed out or failed to answer
+                phases[store_server.name, "down"] = time.monotonic()
+                store_server.kill()
+                time.sleep(PHASE_SECONDS)
+                store_server.start()
+                phases[store_server.name, "up"] = time.monotonic()
+            time.sleep(PHASE_SECONDS)
+            load.stop.set()
+            for future in running:
+                future.result()  # no request timed out or failed to answer
 
-            for _, kind, status, body, _ in load.answers:
-                # Every answer is the envelope: success, or "the data service is unavailable".
-                assert (status, body["errcode"]) in ((200, "0"), (503, "4001")), (kind, status, body)
-            for store_server in ("redis", "mariadb"):
-                outage = load.between(phases[store_server, "down"], phases[store_server, "up"])
-                assert any(answer[2] == 503 for answer in outage), store_server
-            # Back up, the very first requests on the old pooled connections succeed.
-            assert_served(load.between(phases["redis", "up"], phases["mariadb", "down"]))
-            assert_served(load.between(phases["mariadb", "up"]))
+        for _, kind, status, body, _ in load.answers:
+            # Every answer is the envelope: success, or "the data service is unavailable".
+            assert (status, body["errcode"]) in ((200, "0"), (503, "4001")), (kind, status, body)
+        for store_server in ("redis", "mariadb"):
+            outage = load.between(phases[store_server, "down"], phases[store_server, "up"])
+            assert any(answer[2] == 503 for answer in outage), store_server
+        # Back up, the very first requests on the old pooled connections succeed.
+        assert_served(load.between(phases["redis", "up"], phases["mariadb", "down"]))
+        assert_served(load.between(phases["mariadb", "up"]))
 
-            confirmed = {answer[3]["order_id"] for answer in load.answers
-                         if answer[1] == "book" and answer[3]["errcode"] == "0"}
-            with mariadb.connect("ihome_faults") as conn, conn.cursor() as cur:
-                cur.execute("SELECT id FROM ih_order")
-                stored = {row[0] for row in cur.fetchall()}
-                cur.execute("SELECT COUNT(*) FROM ih_booked_night")
-                nights = cur.fetchone()[0]
-            assert stored == confirmed  # no confirmed booking lost, no failed one stored
-            assert nights == len(confirmed)
-        finally:
-            store.close()
-            assert server.stop() == 0
+        confirmed = {answer[3]["order_id"] for answer in load.answers
+                     if answer[1] == "book" and answer[3]["errcode"] == "0"}
+        with site.mariadb.connect("ihome_faults") as conn, conn.cursor() as cur:
+            cur.execute("SELECT id FROM ih_order")
+            stored = {row[0] for row in cur.fetchall()}
+            cur.execute("SELECT COUNT(*) FROM ih_booked_night")
+            nights = cur.fetchone()[0]
+        assert stored == confirmed  # no confirmed booking lost, no failed one stored
+        assert nights == len(confirmed)
 
 
 BURST = 30
@@ -188,25 +209,15 @@ def failures(responses):
 
 
 def test_after_the_stores_restart_no_request_fails_on_an_old_pooled_connection(new_client):
-    with PrivateMariaDB("restart") as mariadb, PrivateRedis("restart", durable=True) as redis_store:
-        server = ServerProcess("restart", database="ihome_restart", IHOME_MYSQL_URL=mariadb.url("ihome_restart"),
-                               IHOME_REDIS_URL=redis_store.url).start().wait_ready()
-        store = redis_store.client()
-        try:
-            landlord = new_client(server.url)
-            register(landlord, store, LANDLORD_MOBILE)
-            verify_identity(landlord)
-            publish_house(landlord)
-            # Each needs the session (Redis) and a MySQL read; at once, they fill both pools.
-            calls = [lambda: landlord.request("GET", "/api/house/my"),
-                     lambda: landlord.request("GET", f"/api/house/list?sd={day(1).isoformat()}")] * (BURST // 2)
-            assert failures(at_once(*calls)) == []
-            # Every pooled connection is now idle, and dies with its server.
-            for store_server in (redis_store, mariadb):
-                store_server.kill()
-                store_server.start()
-            assert failures(at_once(*calls)) == []
-            assert failures([landlord.request("POST", "/api/profile/name", json={"name": "重启之后"})]) == []
-        finally:
-            store.close()
-            assert server.stop() == 0
+    with PrivateSite("restart", new_client) as site:
+        publish_house(site.landlord)
+        # Each needs the session (Redis) and a MySQL read; at once, they fill both pools.
+        calls = [lambda: site.landlord.request("GET", "/api/house/my"),
+                 lambda: site.landlord.request("GET", f"/api/house/list?sd={day(1).isoformat()}")] * (BURST // 2)
+        assert failures(at_once(*calls)) == []
+        # Every pooled connection is now idle, and dies with its server.
+        for store_server in (site.redis, site.mariadb):
+            store_server.kill()
+            store_server.start()
+        assert failures(at_once(*calls)) == []
+        assert failures([site.landlord.request("POST", "/api/profile/name", json={"name": "重启之后"})]) == []
