@@ -54,8 +54,12 @@ class BaseHandler(RequestHandler):
         self.application.in_flight += 1
         self._counted = True
         declared = self.request.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.body_limit:
-            raise ApiError(RET.PARAMERR, "请求体过大", status=413)
+        # A streamed upload gets here before Tornado has parsed the header ("²" is a digit to
+        # str.isdigit, not to int()).
+        if declared is not None and not (declared.isascii() and declared.isdigit()):
+            raise ApiError(RET.PARAMERR, STATUS_MESSAGES[400], status=400)
+        if declared is not None and int(declared) > self.body_limit:
+            raise ApiError(RET.PARAMERR, STATUS_MESSAGES[413], status=413)
 
     def on_finish(self):
         if getattr(self, "_counted", False):

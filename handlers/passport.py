@@ -8,7 +8,7 @@ class PicCodeHandler(BaseHandler):
     async def get(self):
         captcha_id = params.token({"cur": self.get_query_argument("cur", None)}, "cur", status=400)
         previous_id = self.get_query_argument("pre", None)
-        if previous_id is not None and not params.TOKEN_RE.match(previous_id):
+        if previous_id is not None and not params.TOKEN_RE.fullmatch(previous_id):
             previous_id = None  # a stale or odd `pre` only costs the old captcha its early end
         png = await self.application.passport.new_captcha(captcha_id, previous_id)
         self.set_header("Content-Type", "image/png")
@@ -18,7 +18,7 @@ class PicCodeHandler(BaseHandler):
 class SmsCodeHandler(BaseHandler):
     async def post(self):
         mobile = params.mobile(self.args)
-        answer = params.text(self.args, "piccode", max_len=16)
+        answer = params.captcha_answer(self.args)
         captcha_id = params.token(self.args, "piccode_id")
         passport = self.application.passport
         await passport.check_captcha(captcha_id, answer)
@@ -30,7 +30,7 @@ class RegisterHandler(BaseHandler):
     async def post(self):
         mobile = params.mobile(self.args)
         password = params.password(self.args, new=True)
-        sms_code = params.text(self.args, "phonecode", max_len=16)
+        sms_code = params.sms_code(self.args)
         user = await self.application.passport.register(mobile, sms_code, password)
         await self.start_session(user)
         self.ok("注册成功")

@@ -95,7 +95,7 @@ class Passport:
         expected = await self.redis.getdel(captcha_key(captcha_id))
         if expected is None:
             raise ApiError(RET.NODATA, "图片验证码已过期，请刷新", param="piccode")
-        if expected.decode().upper() != answer.strip().upper():
+        if expected.decode().upper() != answer.upper():
             raise ApiError(RET.DATAERR, "图片验证码错误", param="piccode")
 
     async def send_sms_code(self, mobile, client_ip):

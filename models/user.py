@@ -26,7 +26,7 @@ def has_default_name(name, mobile):
 
 def reads_as_mobile(name):
     """Whether a display name would read as a mobile number (full-width digits included)."""
-    return params.MOBILE_RE.match(unicodedata.normalize("NFKC", name)) is not None
+    return params.MOBILE_RE.fullmatch(unicodedata.normalize("NFKC", name)) is not None
 
 
 def public_name(name, mobile, *, masked=False):

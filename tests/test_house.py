@@ -132,7 +132,7 @@ def test_detail_shows_every_field_and_the_visitor(landlord, new_client):
 
 def test_detail_of_an_unknown_or_malformed_house(client):
     assert detail(client, 999999)["errcode"] == "4002"
-    for bad in ("abc", "0", "-3", "1.5"):
+    for bad in ("abc", "0", "-3", "1.5", "１", "٣"):  # ASCII digits only
         assert detail(client, bad)["errcode"] == "4103"
     response = client.get("/api/house/info")
     assert response.status_code == 400 and response.json()["errcode"] == "4103"
@@ -341,6 +341,7 @@ def test_search_accepts_post_json_and_forms(market, client, path):
     {"sd": "2030-01-05", "ed": "2030-01-04"},
     {"sk": "cheap"}, {"sk": "NEW"},
     {"p": "0"}, {"p": "-1"}, {"p": "x"}, {"p": "1.5"},
+    {"aid": "２"}, {"p": "٢"}, {"sd": "２０３０-01-01"},  # ASCII digits only
 ])
 def test_search_refuses_malformed_parameters(client, path, query):
     body = search(client, path, **query)

@@ -327,6 +327,61 @@ def test_logout_by_post(client, redis_client):
     assert redis_client.keys("sess_*") == []
 
 
+# ---- digits are ASCII digits ------------------------------------------------------------------
+# The database reads ０-９ and ٠-٩ as 0-9; Redis keys (quotas, lockouts, codes) do not.
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+OTHER_DIGITS = pytest.mark.parametrize("digits", [FULL_WIDTH, ARABIC_INDIC], ids=["full-width", "arabic-indic"])
+
+
+def respelled(number, digits):
+    return number[:3] + number[3:].translate(digits)
+
+
+@OTHER_DIGITS
+def test_a_locked_mobile_stays_locked_whatever_its_digits(client, new_client, redis_client, digits):
+    register(client, redis_client, MOBILE)
+    other = new_client()
+    for _ in range(5):
+        assert login(other, MOBILE, "wrong password")["errcode"] == "4102"
+    body = login(other, respelled(MOBILE, digits))
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    assert other.api("GET", "/api/check_login")["errcode"] == "4102"
+
+
+@OTHER_DIGITS
+def test_sms_codes_and_registration_take_ascii_digits_only(client, redis_client, db_conn, digits):
+    mobile = respelled(MOBILE, digits)
+    body = request_sms_code(client, redis_client, mobile)
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    redis_client.set(f"sms_code_{mobile}", "123456")  # as if a code had gone to that spelling
+    body = registration(client, mobile, "123456")
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    with db_conn.cursor() as cur:
+        assert cur.execute("SELECT 1 FROM ih_user") == 0
+
+
+@pytest.mark.parametrize("spell", [lambda code: code.translate(FULL_WIDTH), lambda code: code.translate(ARABIC_INDIC),
+                                   lambda code: code[:5], lambda code: code + "0", lambda code: f" {code[:3]} {code[3:]}"],
+                         ids=["full-width", "arabic-indic", "five-digits", "seven-digits", "spaced"])
+def test_a_malformed_sms_code_is_refused_and_costs_no_attempt(client, redis_client, spell):
+    request_sms_code(client, redis_client, MOBILE)
+    code = redis_client.get(f"sms_code_{MOBILE}")
+    assert registration(client, MOBILE, spell(code)) == {"errcode": "4103", "errmsg": "参数 phonecode 无效：应为6位数字",
+                                                         "param": "phonecode"}
+    assert redis_client.get(f"ihome:sms_attempts:{MOBILE}") is None
+    assert registration(client, MOBILE, code)["errcode"] == "0"
+
+
+def test_a_captcha_answer_is_ascii(client, redis_client):
+    client.get("/api/piccode?cur=c1")
+    redis_client.set("pic_code_c1", "FFXY", keepttl=True)
+    body = ask_for_sms_code(client, MOBILE, "\ufb00XY", "c1")  # the ligature ﬀ upper-cases to FF
+    assert (body["errcode"], body["param"]) == ("4103", "piccode")
+    assert ask_for_sms_code(client, MOBILE, "ffxy", "c1")["errcode"] == "0"
+
+
 # ---- protocol-level answers -----------------------------------------------------------------
 
 def test_post_without_xsrf_token_is_refused(server):

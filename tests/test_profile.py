@@ -196,7 +196,7 @@ def raw_upload(server, client, headers, body_parts=()):
         "X-XSRFToken": client.cookies["_xsrf"],
         "Content-Type": "multipart/form-data; boundary=xyz", **headers}.items())
     with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
-        sock.sendall(f"POST /api/profile/avatar HTTP/1.1\r\n{head}\r\n".encode())
+        sock.sendall(f"POST /api/profile/avatar HTTP/1.1\r\n{head}\r\n".encode("latin-1"))
         for part in body_parts:
             sock.sendall(part)
         received = b""
@@ -212,6 +212,11 @@ def test_declared_oversized_body_is_refused_before_it_is_read(server, client, us
     status, body = raw_upload(server, client, {"Content-Length": str(1024 ** 3)})
     assert status == 413
     assert body["errcode"] == "4103"
+
+
+def test_a_content_length_of_other_digits_is_a_bad_request(server, client, user):
+    status, body = raw_upload(server, client, {"Content-Length": "\u00b2"})  # ², a digit to str.isdigit
+    assert (status, body["errcode"]) == (400, "4103")
 
 
 def test_chunked_body_running_over_the_limit_is_refused(server, client, user):

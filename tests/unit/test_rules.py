@@ -70,6 +70,18 @@ def test_mobiles(value, ok):
         assert refused(params.mobile, {"mobile": value}).param == "mobile"
 
 
+@pytest.mark.parametrize("reader, name, value", [
+    (params.mobile, "mobile", "138００138000"), (params.mobile, "mobile", "13800138٠٠٠"),
+    (params.integer, "p", "２"), (params.integer, "p", "٢"),
+    (params.date, "sd", "２０２６-12-31"), (params.fen, "price", "１99"), (params.sms_code, "phonecode", "１２３４５６"),
+    (params.sms_code, "phonecode", "12345"), (params.captcha_answer, "piccode", "\ufb00XY"),
+    (params.token, "cur", "abc\n"), (params.id_card, "id_card", "１1010519491231002X"),
+])
+def test_digits_and_codes_are_ascii_only(reader, name, value):
+    kwargs = {"allow_zero": False} if reader is params.fen else {}
+    assert refused(reader, {name: value}, name, **kwargs).param == name
+
+
 def test_dates_are_strict_iso_calendar_dates():
     assert params.date({"sd": "2026-12-31"}, "sd") == datetime.date(2026, 12, 31)
     assert params.date({}, "sd", required=False) is None

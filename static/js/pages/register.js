@@ -3,7 +3,7 @@ import { api, session } from "../api.js";
 import { h, randomId, replace } from "../dom.js";
 import { navigate, safeNext } from "../router.js";
 import { busy, Fields, submitButton } from "../widgets.js";
-import { authSwitch, mobileRow, typedMobile } from "./login.js";
+import { asciiDigits, authSwitch, mobileRow, typedMobile } from "./login.js";
 
 const SMS_WAIT_SECONDS = 60;
 
@@ -76,7 +76,7 @@ export async function registerPage({ view, query, onLeave }) {
 
   fields.onSubmit(form, () => {
     const mobile = typedMobile(fields);
-    const phonecode = fields.value("phonecode");
+    const phonecode = asciiDigits(fields.value("phonecode"));
     const password = fields.controls.get("password").value;
     if (!mobile) return;
     if (!phonecode) return fields.show("phonecode", "请输入短信验证码");
