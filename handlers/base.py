@@ -6,6 +6,7 @@ import urllib.parse
 import orjson
 import pymysql
 import redis.exceptions
+from tornado.log import app_log
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from utils import params
@@ -24,6 +25,24 @@ UNREACHABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError,
 STORE_ERRORS = (pymysql.err.MySQLError, redis.exceptions.RedisError)
 
 
+# Query fields whose values never reach a log line, should a client put them in a URL.
+SECRET_QUERY_FIELDS = frozenset({"password", "phonecode", "mobile", "id_card", "real_name", "_xsrf"})
+REDACTED = "***"
+
+
+def request_summary(request):
+    """`METHOD URI (IP)` as Tornado logs a request, with the values of SECRET_QUERY_FIELDS (in
+    any letter case) replaced by ***; the rest of the URI is kept as sent."""
+    path, mark, query = request.uri.partition("?")
+    fields = []
+    for field in query.split("&"):
+        name, _, _ = field.partition("=")
+        if urllib.parse.unquote_plus(name).lower().removesuffix("[]") in SECRET_QUERY_FIELDS:
+            field = f"{name}={REDACTED}"
+        fields.append(field)
+    return f"{request.method} {path}{mark}{'&'.join(fields)} ({request.remote_ip})"
+
+
 def login_required(method):
     """Answer 4102 unless the request carries a live session; `self.session` is set otherwise."""
     @functools.wraps(method)
@@ -40,6 +59,7 @@ class BaseHandler(RequestHandler):
     def initialize(self):
         self.session = None
         self._arguments = None
+        self._body_arguments = None
 
     def set_default_headers(self):
         # Also what send_error() restores (through clear()) before write_error runs.
@@ -72,10 +92,19 @@ class BaseHandler(RequestHandler):
         """The request's arguments as one dict: the JSON object body, or the form body and
         query string (a repeated form field becomes a list)."""
         if self._arguments is None:
-            self._arguments = self._parse_arguments()
+            self._arguments = self._parse_arguments(self.request.query_arguments, self.request.body_arguments)
         return self._arguments
 
-    def _parse_arguments(self):
+    @property
+    def body_args(self):
+        """`args` without the query string: where passwords, SMS codes, mobiles and ID numbers
+        are read, so that they never travel in a URL, which logs, proxies and browser history keep."""
+        if self._body_arguments is None:
+            self._body_arguments = self._parse_arguments(self.request.body_arguments)
+        return self._body_arguments
+
+    def _parse_arguments(self, *form_sources):
+        """The JSON object body if there is one, else the `form_sources` merged in order."""
         content_type = self.request.headers.get("Content-Type", "")
         body = self.request.body
         if body and (content_type.startswith("application/json")
@@ -88,7 +117,7 @@ class BaseHandler(RequestHandler):
                 raise ApiError(RET.PARAMERR, "请求体应为JSON对象", status=400)
             return parsed
         merged = {}
-        for source in (self.request.query_arguments, self.request.body_arguments):
+        for source in form_sources:
             for name, values in source.items():
                 decoded = [self.decode_argument(v, name=name) for v in values]
                 merged[name.removesuffix("[]")] = decoded[0] if len(decoded) == 1 and not name.endswith("[]") else decoded
@@ -135,11 +164,18 @@ class BaseHandler(RequestHandler):
             envelope["param"] = param
         self.finish(orjson.dumps(envelope))
 
+    def _request_summary(self):
+        """How Tornado names the request in its warnings and errors: without secrets."""
+        return request_summary(self.request)
+
     def log_exception(self, typ, value, tb):
         if isinstance(value, UNREACHABLE):
             log.error("%s: data store unreachable: %s", self.request.path, value)
-        else:
+        elif isinstance(value, HTTPError):
             super().log_exception(typ, value, tb)
+        else:
+            # Tornado's own line adds repr(self.request), whose URI keeps the query's secrets.
+            app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
 
     # ---- session ---------------------------------------------------------------------------
 

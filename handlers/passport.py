@@ -17,9 +17,9 @@ class PicCodeHandler(BaseHandler):
 
 class SmsCodeHandler(BaseHandler):
     async def post(self):
-        mobile = params.mobile(self.args)
-        answer = params.captcha_answer(self.args)
-        captcha_id = params.token(self.args, "piccode_id")
+        mobile = params.mobile(self.body_args)
+        answer = params.captcha_answer(self.body_args)
+        captcha_id = params.token(self.body_args, "piccode_id")
         passport = self.application.passport
         await passport.check_captcha(captcha_id, answer)
         await passport.send_sms_code(mobile, self.client_ip)
@@ -28,9 +28,9 @@ class SmsCodeHandler(BaseHandler):
 
 class RegisterHandler(BaseHandler):
     async def post(self):
-        mobile = params.mobile(self.args)
-        password = params.password(self.args, new=True)
-        sms_code = params.sms_code(self.args)
+        mobile = params.mobile(self.body_args)
+        password = params.password(self.body_args, new=True)
+        sms_code = params.sms_code(self.body_args)
         user = await self.application.passport.register(mobile, sms_code, password)
         await self.start_session(user)
         self.ok("注册成功")
@@ -38,8 +38,8 @@ class RegisterHandler(BaseHandler):
 
 class LoginHandler(BaseHandler):
     async def post(self):
-        mobile = params.mobile(self.args)
-        password = params.password(self.args)
+        mobile = params.mobile(self.body_args)
+        password = params.password(self.body_args)
         user = await self.application.passport.login(mobile, password)
         await self.start_session(user)
         self.ok("OK")

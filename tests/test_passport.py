@@ -327,6 +327,33 @@ def test_logout_by_post(client, redis_client):
     assert redis_client.keys("sess_*") == []
 
 
+# ---- secrets stay out of URLs and logs ----------------------------------------------------------
+
+QUERY_SECRET = "QueryStringSecret42"
+
+
+def test_credentials_in_the_query_string_are_not_read(server, client, new_client, redis_client):
+    register(client, redis_client, MOBILE, QUERY_SECRET)
+    other = new_client()
+    body = other.api("POST", f"/api/login?mobile={MOBILE}&password={QUERY_SECRET}")
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    body = other.api("POST", f"/api/login?password={QUERY_SECRET}", json={"mobile": MOBILE})
+    assert (body["errcode"], body["param"]) == ("4103", "password")
+    assert other.api("GET", "/api/check_login")["errcode"] == "4102"
+    redis_client.set("sms_code_13900139000", "123456")
+    body = other.api("POST", f"/api/register?mobile=13900139000&phonecode=123456&password={QUERY_SECRET}")
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    assert QUERY_SECRET not in server.log_path.read_text()
+
+
+def test_secret_query_fields_are_blanked_in_the_access_log(server, client):
+    client.get(f"/api/check_login?blanked=1&password={QUERY_SECRET}&Mobile=13912345678&phonecode=654321"
+               "&id_card=11010519491231002X&real_name=%E7%8E%8B&_xsrf=token&kept=2")
+    (line,) = [line for line in server.log_path.read_text().splitlines() if "/api/check_login?blanked=1" in line]
+    assert ("GET /api/check_login?blanked=1&password=***&Mobile=***&phonecode=***&id_card=***&real_name=***"
+            "&_xsrf=***&kept=2 (127.0.0.1)") in line
+
+
 # ---- digits are ASCII digits ------------------------------------------------------------------
 # The database reads ０-９ and ٠-٩ as 0-9; Redis keys (quotas, lockouts, codes) do not.
 

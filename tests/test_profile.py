@@ -457,6 +457,13 @@ def test_concurrent_verifications_of_one_account_let_one_win(client, new_client,
     assert stored_auth(client)["id_card"].endswith(winner[-4:])
 
 
+def test_an_id_number_in_the_query_string_is_neither_read_nor_logged(client, server, user):
+    response = client.post("/api/profile/auth", params={"real_name": "王小明", "id_card": GOOD_ID})
+    assert (response.json()["errcode"], response.json()["param"]) == ("4103", "real_name")
+    assert stored_auth(client) == {"real_name": None, "id_card": None}
+    assert GOOD_ID[:17] not in server.log_path.read_text()
+
+
 def test_full_id_number_never_leaves_the_server(client, new_client, redis_client, server, user):
     assert auth(client)["errcode"] == "0"
     other = new_client()

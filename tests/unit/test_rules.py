@@ -1,9 +1,11 @@
 """The pure rules, tested without a server: field readers, name rules, the search filter and
 the order state machine."""
 import datetime
+import types
 
 import pytest
 
+from handlers.base import request_summary
 from models.house import Search, search_filter
 from models.order import GUEST, LANDLORD, available_actions
 from models.user import has_default_name, masked_id_card, public_name, reads_as_mobile
@@ -94,6 +96,21 @@ def test_captcha_ids_are_short_tokens():
     error = refused(params.token, {"cur": "has space"}, "cur", status=400)
     assert (error.status_code, error.param) == (400, "cur")
     assert refused(params.token, {"cur": "x" * 65}, "cur").param == "cur"
+
+
+@pytest.mark.parametrize("uri, logged", [
+    ("/api/login", "/api/login"),
+    ("/api/login?", "/api/login?"),
+    ("/x?password=s3cret&p=2", "/x?password=***&p=2"),
+    ("/x?%70assword=s3cret", "/x?%70assword=***"),  # the name as the server decodes it
+    ("/x?password[]=a&password[]=b", "/x?password[]=***&password[]=***"),
+    ("/x?ID_CARD=1&sd=2026-12-01", "/x?ID_CARD=***&sd=2026-12-01"),
+    ("/x?mobile", "/x?mobile=***"),
+    ("/x?q=a%26password%3Ds", "/x?q=a%26password%3Ds"),  # one field q, whose value is not secret
+])
+def test_logs_show_no_secret_query_values(uri, logged):
+    request = types.SimpleNamespace(method="GET", uri=uri, remote_ip="10.0.0.1")
+    assert request_summary(request) == f"GET {logged} (10.0.0.1)"
 
 
 # ---- identity -------------------------------------------------------------------------------
