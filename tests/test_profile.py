@@ -9,6 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
+from models.user import NAME_COLLATION
 from tests.helpers import (at_once, encode_image, fetch_image, id_card, login_ok, profile, register, rename,
                            upload_avatar, verify_identity)
 
@@ -347,6 +348,45 @@ def test_name_cannot_be_a_default_name(client, new_client, redis_client, user):
     for looks_like_a_mobile in (OTHER_MOBILE, "13700137000", "１３７００１３７０００"):
         body = rename(client, looks_like_a_mobile)
         assert body["errcode"] == "4103", body
+
+
+@pytest.mark.parametrize("name", [
+    OTHER_MOBILE + "\u0301",               # a combining acute accent: ignored by the collation
+    OTHER_MOBILE + " \u0301",              # a trailing space, kept by the trim before the accent
+    "\u0661\u0663\u0669\u0660\u0660\u0661\u0663\u0669\u0660\u0660\u0660",  # Arabic-Indic digits
+    "\u3021" + OTHER_MOBILE[1:],            # HANGZHOU NUMERAL ONE, equal to 1 for the collation
+    OTHER_MOBILE[:5] + "\ufe70" + OTHER_MOBILE[5:],  # ARABIC FATHATAN ISOLATED FORM, ignored
+    MOBILE.translate(str.maketrans("0123456789", "０１２３４５６７８９")),  # the user's own, shown unmasked
+], ids=["combining-accent", "space-then-accent", "arabic-indic", "hangzhou-numeral", "ignorable-letter",
+        "own-full-width"])
+def test_a_name_the_database_reads_as_a_mobile_is_refused(client, new_client, redis_client, user, name):
+    assert rename(client, "老王")["errcode"] == "0"
+    body = rename(client, name)
+    assert (body["errcode"], body["param"]) == ("4103", "name"), body
+    assert profile(client)["name"] == "老王"
+    victim = new_client()
+    register(victim, redis_client, OTHER_MOBILE)  # its default name is free
+    assert profile(victim)["name"] == OTHER_MOBILE
+
+
+def test_names_are_read_under_the_collation_of_the_name_column(db_conn):
+    with db_conn.cursor() as cur:
+        cur.execute("SELECT collation_name FROM information_schema.columns WHERE table_schema = DATABASE()"
+                    " AND table_name = 'ih_user' AND column_name = 'name'")
+        assert cur.fetchone()[0] == NAME_COLLATION
+
+
+def test_registration_takes_back_a_default_name_held_by_another_user(client, new_client, redis_client,
+                                                                      db_conn, user):
+    assert rename(client, "老王")["errcode"] == "0"
+    before = int(redis_client.get("ihome:cache:gen:houses"))
+    with db_conn.cursor() as cur:  # a name taken before names were compared as the database does
+        cur.execute("UPDATE ih_user SET name = %s WHERE id = %s", (OTHER_MOBILE + "\u0301", user["user_id"]))
+    victim = new_client()
+    register(victim, redis_client, OTHER_MOBILE)
+    assert profile(victim)["name"] == OTHER_MOBILE
+    assert profile(client)["name"] == MOBILE  # the holder's session shows their own default name
+    assert int(redis_client.get("ihome:cache:gen:houses")) > before
 
 
 def test_own_mobile_is_a_valid_name(client, user):

@@ -8,7 +8,7 @@ import pytest
 from handlers.base import request_summary
 from models.house import Search, search_filter
 from models.order import GUEST, LANDLORD, available_actions
-from models.user import has_default_name, masked_id_card, public_name, reads_as_mobile
+from models.user import has_default_name, masked_id_card, mobile_from_weights, public_name, reads_as_mobile
 from utils import params
 from utils.errors import ApiError
 from utils.timefmt import SiteClock
@@ -156,6 +156,23 @@ def test_names_that_read_as_a_mobile():
     assert reads_as_mobile("１３９１２３４５６７８")  # full-width digits read the same
     assert not reads_as_mobile("1391234567")
     assert not reads_as_mobile("小明13912345678")
+
+
+# utf8mb4_unicode_ci's weights of "0123456789 " and of "A", as HEX(WEIGHT_STRING()) spells them.
+UNICODE_CI = "0E290E2A0E2B0E2C0E2D0E2E0E2F0E300E310E32" + "0209"
+LETTER_A = "0E33"
+
+
+def weights_of(text):
+    return "".join(LETTER_A if char == "A" else UNICODE_CI[4 * "0123456789 ".index(char):][:4] for char in text)
+
+
+@pytest.mark.parametrize("text, mobile", [
+    ("13912345678", "13912345678"), ("13912345678  ", "13912345678"), ("", None), ("1391234567", None),
+    ("139123456789", None), ("12912345678", None), ("1391234 5678", None), (" 13912345678", None),
+    ("13912345678A", None), ("A13912345678", None)])
+def test_a_name_is_read_as_a_mobile_from_its_collation_weights(text, mobile):
+    assert mobile_from_weights(weights_of(text), UNICODE_CI) == mobile
 
 
 # ---- the search filter ----------------------------------------------------------------------
