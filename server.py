@@ -54,7 +54,9 @@ class Application(tornado.web.Application):
                            max_image_bytes=options.max_image_bytes)
         self.users = Users(db, self.sessions, cache, self.media, clock)
         self.passport = Passport(redis_client, self.users, self.hasher, load_backend(options.sms_backend),
-                                 self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit)
+                                 self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit,
+                                 login_ip_failures=options.login_ip_failures,
+                                 captcha_ip_per_minute=options.captcha_ip_per_minute)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
         self.orders = Orders(db, cache, self.media, clock)
         self.in_flight = 0

@@ -11,6 +11,7 @@ from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from utils import params
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
+from utils.ratelimit import client_key
 
 log = logging.getLogger("ihome")
 
@@ -203,7 +204,9 @@ class BaseHandler(RequestHandler):
 
     @property
     def client_ip(self):
-        return self.request.remote_ip or "unknown"
+        """The client's address as the per-IP limits count it (`utils.ratelimit.client_key`).
+        Behind a proxy, `--xheaders` makes it the X-Real-IP / X-Forwarded-For address."""
+        return client_key(self.request.remote_ip or "unknown")
 
 
 class ApiNotFoundHandler(BaseHandler):

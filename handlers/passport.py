@@ -10,7 +10,7 @@ class PicCodeHandler(BaseHandler):
         previous_id = self.get_query_argument("pre", None)
         if previous_id is not None and not params.TOKEN_RE.fullmatch(previous_id):
             previous_id = None  # a stale or odd `pre` only costs the old captcha its early end
-        png = await self.application.passport.new_captcha(captcha_id, previous_id)
+        png = await self.application.passport.new_captcha(captcha_id, previous_id, self.client_ip)
         self.set_header("Content-Type", "image/png")
         self.finish(png)
 
@@ -40,7 +40,7 @@ class LoginHandler(BaseHandler):
     async def post(self):
         mobile = params.mobile(self.body_args)
         password = params.password(self.body_args)
-        user = await self.application.passport.login(mobile, password)
+        user = await self.application.passport.login(mobile, password, self.client_ip)
         await self.start_session(user)
         self.ok("OK")
 

@@ -19,7 +19,7 @@ from utils.errors import RET, ApiError
 # (quotas, lockouts) would see another string.
 MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
 SMS_CODE_RE = re.compile(r"[0-9]{6}")
-CAPTCHA_ANSWER_RE = re.compile(r"[A-Za-z0-9]{1,16}")
+CAPTCHA_ANSWER_RE = re.compile(r"[!-~]{1,16}")  # printable ASCII
 _INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YUAN_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]+)?")
@@ -146,8 +146,8 @@ def sms_code(args, name="phonecode"):
 
 
 def captcha_answer(args, name="piccode"):
-    """What the user read on a captcha: ASCII letters and digits, compared without case (no
-    Unicode case mapping turns another character into one of them)."""
+    """What the user read on a captcha: printable ASCII, compared without case (so that no
+    Unicode case mapping turns another character into a letter: ﬀ upper-cases to FF)."""
     value = text(args, name, max_len=16)
     if not CAPTCHA_ANSWER_RE.fullmatch(value):
         raise invalid(name, "应为图片中的字母或数字")

@@ -11,6 +11,7 @@ from models.order import GUEST, LANDLORD, available_actions
 from models.user import has_default_name, masked_id_card, mobile_from_weights, public_name, reads_as_mobile
 from utils import params
 from utils.errors import ApiError
+from utils.ratelimit import client_key
 from utils.timefmt import SiteClock
 
 TODAY = datetime.date(2026, 12, 3)
@@ -111,6 +112,14 @@ def test_captcha_ids_are_short_tokens():
 def test_logs_show_no_secret_query_values(uri, logged):
     request = types.SimpleNamespace(method="GET", uri=uri, remote_ip="10.0.0.1")
     assert request_summary(request) == f"GET {logged} (10.0.0.1)"
+
+
+@pytest.mark.parametrize("address, counted_as", [
+    ("203.0.113.7", "203.0.113.7"), ("::ffff:203.0.113.7", "203.0.113.7"),
+    ("2001:db8:0:1:2:3:4:5", "2001:db8:0:1::/64"), ("2001:DB8:0:1::9", "2001:db8:0:1::/64"),
+    ("::1", "::/64"), ("unknown", "unknown")])
+def test_clients_are_counted_by_address_or_ipv6_64(address, counted_as):
+    assert client_key(address) == counted_as
 
 
 # ---- identity -------------------------------------------------------------------------------

@@ -22,6 +22,17 @@ export async function registerPage({ view, query, onLeave }) {
     piccode.value = "";
   }
   captcha.addEventListener("click", refreshCaptcha);
+  // A refused captcha (4201: too many from this network) answers JSON, which is no image. Its
+  // message comes from asking again: a refused request is not counted.
+  captcha.addEventListener("error", async () => {
+    let message = "图片验证码加载失败，请点击图片重试";
+    try {
+      message = (await (await fetch(captcha.src, { credentials: "same-origin" })).json()).errmsg || message;
+    } catch {
+      // no answer, or an image after all: the general message
+    }
+    fields.show("piccode", message);
+  });
 
   const smsButton = h("button", { class: "btn btn-sms", type: "button", "data-testid": "sms-button" }, "获取验证码");
   let countdown = null;
