@@ -377,6 +377,17 @@ def test_list2_is_served_from_redis(landlord, client, db_conn, redis_client):
     assert search(client, "/api/house/list")["data"][0]["title"] == "改名了"
 
 
+def test_list2_keeps_only_pages_that_exist(landlord, client, redis_client):
+    publish_house(landlord)
+    for page in range(1, 21):
+        body = search(client, "/api/house/list2", p=page)
+        assert (len(body["data"]), body["total_page"]) == (1 if page == 1 else 0, 1)
+    assert len(redis_client.keys("ihome:cache:houses:*:search:*")) == 1
+    empty = search(client, "/api/house/list2", aid=16)  # no house there: its page 1 is kept
+    assert (empty["data"], empty["total_page"]) == ([], 0)
+    assert len(redis_client.keys("ihome:cache:houses:*:search:*")) == 2
+
+
 def test_publishing_is_visible_on_the_next_cached_read(landlord, client):
     first = publish_house(landlord)
     cached_views(client, first)

@@ -4,6 +4,7 @@ Each cached value's key embeds the current generation of its namespace. A write 
 what a namespace shows increments the generation before it answers, so every older entry
 becomes unreachable at once, whatever the number of cached pages; they expire on their own.
 """
+import dataclasses
 import logging
 
 from redis.exceptions import RedisError
@@ -25,6 +26,13 @@ return {generation, redis.call('GET', ARGV[1] .. generation .. ARGV[2])}
 """)
 
 
+@dataclasses.dataclass(frozen=True)
+class Uncached:
+    """What a build returns for an answer to give but not to store (one that only odd requests
+    ask for, which would otherwise each leave an entry behind)."""
+    value: bytes
+
+
 def _generation_key(namespace):
     return f"{PREFIX}:gen:{namespace}"
 
@@ -43,7 +51,8 @@ class Cache:
             await pipe.execute()
 
     async def get_or_build(self, namespace, name, build, ttl=TTL):
-        """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader.
+        """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader
+        unless the build wraps them in `Uncached`.
 
         The generation is read before building, so an entry built while a write commits is filed
         under the generation that write retires. Redis failing only costs the cache: the answer
@@ -54,12 +63,15 @@ class Cache:
                 self.redis, keys=[_generation_key(namespace)], args=[f"{PREFIX}:{namespace}:", f":{name}"])
         except RedisError as error:
             log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
-            return await build()
+            built = await build()
+            return built.value if isinstance(built, Uncached) else built
         if cached is not None:
             return cached
-        value = await build()
+        built = await build()
+        if isinstance(built, Uncached):
+            return built.value
         try:
-            await self.redis.set(f"{PREFIX}:{namespace}:{generation.decode()}:{name}", value, ex=ttl)
+            await self.redis.set(f"{PREFIX}:{namespace}:{generation.decode()}:{name}", built, ex=ttl)
         except RedisError as error:
             log.warning("cache write of %s:%s failed: %s", namespace, name, error)
-        return value
+        return built
