@@ -43,6 +43,8 @@ _define("redis_pool_size", 64, int, "Redis connections of each process; more req
 _define("cookie_secret", "", str, "secret that signs cookies (required in production)")
 _define("sms_backend", "console", str, "SMS backend: 'console' or 'package.module:Class'")
 _define("sms_ip_daily_limit", 50, int, "SMS codes one client IP may request per day")
+_define("login_ip_failures", 20, int, "failed logins one client IP may make per 10 minutes (0 = no limit)")
+_define("captcha_ip_per_minute", 20, int, "captcha images one client IP may fetch per minute (0 = no limit)")
 _define("web_root", "static/", str, "folder of the single-page frontend, served at /")
 _define("media_root", "media/", str, "folder of uploaded images, served at /media/")
 _define("media_base_url", "/media/", str, "URL prefix of uploaded images in responses")

@@ -14,9 +14,11 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.process
 import tornado.web
+from tornado.log import access_log
 from tornado.options import options, parse_command_line
 
 import config
+from handlers.base import request_summary
 from handlers.routes import routes
 from models.db import Database
 from models.house import Houses
@@ -57,7 +59,9 @@ class Application(tornado.web.Application):
                            max_image_bytes=options.max_image_bytes)
         self.users = Users(db, self.sessions, cache, self.media, clock)
         self.passport = Passport(redis_client, self.users, self.hasher, load_backend(options.sms_backend),
-                                 self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit)
+                                 self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit,
+                                 login_ip_failures=options.login_ip_failures,
+                                 captcha_ip_per_minute=options.captcha_ip_per_minute)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
         self.orders = Orders(db, cache, self.media, clock)
         self.in_flight = 0
@@ -68,6 +72,14 @@ class Application(tornado.web.Application):
             xsrf_cookie_kwargs={"samesite": "Lax"},
             debug=options.debug,
         )
+
+    def log_request(self, handler):
+        """Tornado's access log line, for every handler, with the query's secrets blanked."""
+        status = handler.get_status()
+        level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
+        if access_log.isEnabledFor(level):  # production runs with --logging=warning
+            access_log.log(level, "%d %s %.2fms", status, request_summary(handler.request),
+                           1000.0 * handler.request.request_time())
 
     async def close(self):
         self.hasher.close()

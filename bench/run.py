@@ -220,7 +220,8 @@ class Bench:
         pin = self.server_pin if processes == 1 else []
         return Server(name, [*pin, PYTHON, "server.py", f"--processes={processes}", f"--logging={logging}"], {
             **self.shared_env, "IHOME_MYSQL_URL": database_url, "IHOME_COOKIE_SECRET": COOKIE_SECRET,
-            "IHOME_SMS_BACKEND": SLOW_SMS_BACKEND, "IHOME_SMS_IP_DAILY_LIMIT": str(10**9)})
+            "IHOME_SMS_BACKEND": SLOW_SMS_BACKEND, "IHOME_SMS_IP_DAILY_LIMIT": str(10**9),
+            "IHOME_LOGIN_IP_FAILURES": "0", "IHOME_CAPTCHA_IP_PER_MINUTE": "0"})
 
     # ---- measuring -----------------------------------------------------------------------
 

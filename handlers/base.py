@@ -6,10 +6,12 @@ import urllib.parse
 import orjson
 import pymysql
 import redis.exceptions
+from tornado.log import app_log
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler
 
 from utils import params
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
+from utils.ratelimit import client_key
 
 log = logging.getLogger("ihome")
 
@@ -22,6 +24,24 @@ UNREACHABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError,
                redis.exceptions.ConnectionError, redis.exceptions.TimeoutError,
                ConnectionError, TimeoutError)
 STORE_ERRORS = (pymysql.err.MySQLError, redis.exceptions.RedisError)
+
+
+# Query fields whose values never reach a log line, should a client put them in a URL.
+SECRET_QUERY_FIELDS = frozenset({"password", "phonecode", "mobile", "id_card", "real_name", "_xsrf"})
+REDACTED = "***"
+
+
+def request_summary(request):
+    """`METHOD URI (IP)` as Tornado logs a request, with the values of SECRET_QUERY_FIELDS (in
+    any letter case) replaced by ***; the rest of the URI is kept as sent."""
+    path, mark, query = request.uri.partition("?")
+    fields = []
+    for field in query.split("&"):
+        name, _, _ = field.partition("=")
+        if urllib.parse.unquote_plus(name).lower().removesuffix("[]") in SECRET_QUERY_FIELDS:
+            field = f"{name}={REDACTED}"
+        fields.append(field)
+    return f"{request.method} {path}{mark}{'&'.join(fields)} ({request.remote_ip})"
 
 
 def login_required(method):
@@ -40,6 +60,7 @@ class BaseHandler(RequestHandler):
     def initialize(self):
         self.session = None
         self._arguments = None
+        self._body_arguments = None
 
     def set_default_headers(self):
         # Also what send_error() restores (through clear()) before write_error runs.
@@ -54,8 +75,12 @@ class BaseHandler(RequestHandler):
         self.application.in_flight += 1
         self._counted = True
         declared = self.request.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.body_limit:
-            raise ApiError(RET.PARAMERR, "请求体过大", status=413)
+        # A streamed upload gets here before Tornado has parsed the header ("²" is a digit to
+        # str.isdigit, not to int()).
+        if declared is not None and not (declared.isascii() and declared.isdigit()):
+            raise ApiError(RET.PARAMERR, STATUS_MESSAGES[400], status=400)
+        if declared is not None and int(declared) > self.body_limit:
+            raise ApiError(RET.PARAMERR, STATUS_MESSAGES[413], status=413)
 
     def on_finish(self):
         if getattr(self, "_counted", False):
@@ -68,10 +93,19 @@ class BaseHandler(RequestHandler):
         """The request's arguments as one dict: the JSON object body, or the form body and
         query string (a repeated form field becomes a list)."""
         if self._arguments is None:
-            self._arguments = self._parse_arguments()
+            self._arguments = self._parse_arguments(self.request.query_arguments, self.request.body_arguments)
         return self._arguments
 
-    def _parse_arguments(self):
+    @property
+    def body_args(self):
+        """`args` without the query string: where passwords, SMS codes, mobiles and ID numbers
+        are read, so that they never travel in a URL, which logs, proxies and browser history keep."""
+        if self._body_arguments is None:
+            self._body_arguments = self._parse_arguments(self.request.body_arguments)
+        return self._body_arguments
+
+    def _parse_arguments(self, *form_sources):
+        """The JSON object body if there is one, else the `form_sources` merged in order."""
         content_type = self.request.headers.get("Content-Type", "")
         body = self.request.body
         if body and (content_type.startswith("application/json")
@@ -84,7 +118,7 @@ class BaseHandler(RequestHandler):
                 raise ApiError(RET.PARAMERR, "请求体应为JSON对象", status=400)
             return parsed
         merged = {}
-        for source in (self.request.query_arguments, self.request.body_arguments):
+        for source in form_sources:
             for name, values in source.items():
                 decoded = [self.decode_argument(v, name=name) for v in values]
                 merged[name.removesuffix("[]")] = decoded[0] if len(decoded) == 1 and not name.endswith("[]") else decoded
@@ -131,11 +165,18 @@ class BaseHandler(RequestHandler):
             envelope["param"] = param
         self.finish(orjson.dumps(envelope))
 
+    def _request_summary(self):
+        """How Tornado names the request in its warnings and errors: without secrets."""
+        return request_summary(self.request)
+
     def log_exception(self, typ, value, tb):
         if isinstance(value, UNREACHABLE):
             log.error("%s: data store unreachable: %s", self.request.path, value)
-        else:
+        elif isinstance(value, HTTPError):
             super().log_exception(typ, value, tb)
+        else:
+            # Tornado's own line adds repr(self.request), whose URI keeps the query's secrets.
+            app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
 
     # ---- session ---------------------------------------------------------------------------
 
@@ -163,7 +204,9 @@ class BaseHandler(RequestHandler):
 
     @property
     def client_ip(self):
-        return self.request.remote_ip or "unknown"
+        """The client's address as the per-IP limits count it (`utils.ratelimit.client_key`).
+        Behind a proxy, `--xheaders` makes it the X-Real-IP / X-Forwarded-For address."""
+        return client_key(self.request.remote_ip or "unknown")
 
 
 class ApiNotFoundHandler(BaseHandler):

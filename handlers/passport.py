@@ -8,18 +8,18 @@ class PicCodeHandler(BaseHandler):
     async def get(self):
         captcha_id = params.token({"cur": self.get_query_argument("cur", None)}, "cur", status=400)
         previous_id = self.get_query_argument("pre", None)
-        if previous_id is not None and not params.TOKEN_RE.match(previous_id):
+        if previous_id is not None and not params.TOKEN_RE.fullmatch(previous_id):
             previous_id = None  # a stale or odd `pre` only costs the old captcha its early end
-        png = await self.application.passport.new_captcha(captcha_id, previous_id)
+        png = await self.application.passport.new_captcha(captcha_id, previous_id, self.client_ip)
         self.set_header("Content-Type", "image/png")
         self.finish(png)
 
 
 class SmsCodeHandler(BaseHandler):
     async def post(self):
-        mobile = params.mobile(self.args)
-        answer = params.text(self.args, "piccode", max_len=16)
-        captcha_id = params.token(self.args, "piccode_id")
+        mobile = params.mobile(self.body_args)
+        answer = params.captcha_answer(self.body_args)
+        captcha_id = params.token(self.body_args, "piccode_id")
         passport = self.application.passport
         await passport.check_captcha(captcha_id, answer)
         await passport.send_sms_code(mobile, self.client_ip)
@@ -28,9 +28,9 @@ class SmsCodeHandler(BaseHandler):
 
 class RegisterHandler(BaseHandler):
     async def post(self):
-        mobile = params.mobile(self.args)
-        password = params.password(self.args, new=True)
-        sms_code = params.text(self.args, "phonecode", max_len=16)
+        mobile = params.mobile(self.body_args)
+        password = params.password(self.body_args, new=True)
+        sms_code = params.sms_code(self.body_args)
         user = await self.application.passport.register(mobile, sms_code, password)
         await self.start_session(user)
         self.ok("注册成功")
@@ -38,9 +38,9 @@ class RegisterHandler(BaseHandler):
 
 class LoginHandler(BaseHandler):
     async def post(self):
-        mobile = params.mobile(self.args)
-        password = params.password(self.args)
-        user = await self.application.passport.login(mobile, password)
+        mobile = params.mobile(self.body_args)
+        password = params.password(self.body_args)
+        user = await self.application.passport.login(mobile, password, self.client_ip)
         await self.start_session(user)
         self.ok("OK")
 

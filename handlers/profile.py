@@ -37,8 +37,8 @@ class AuthHandler(BaseHandler):
 
     @login_required
     async def post(self):
-        await self.application.users.verify_identity(self.session["user_id"], params.real_name(self.args),
-                                                     params.id_card(self.args))
+        await self.application.users.verify_identity(self.session["user_id"], params.real_name(self.body_args),
+                                                     params.id_card(self.body_args))
         self.ok()
 
 

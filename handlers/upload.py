@@ -54,9 +54,9 @@ class UploadHandler(BaseHandler):
             self._counted = False
         super().on_connection_close()
 
-    def _parse_arguments(self):
+    def _parse_arguments(self, *form_sources):
         self._parse_form()
-        return super()._parse_arguments()
+        return super()._parse_arguments(*form_sources)
 
     def _parse_form(self):
         """Fill request.body_arguments and request.files, as Tornado does for unstreamed bodies."""

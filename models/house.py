@@ -9,7 +9,7 @@ import orjson
 
 from models.order import COMPLETE
 from models.user import public_name
-from utils.cache import HOUSES
+from utils.cache import HOUSES, Uncached
 from utils.errors import RET, ApiError
 
 # Each order is served by an index of ih_house (see 0001_schema.sql); the id breaks ties.
@@ -166,9 +166,13 @@ class Houses:
         return {"data": houses, "total_page": (count + self.page_size - 1) // self.page_size}
 
     async def cached_search(self, query):
-        """The payload of /api/house/list2 as a JSON object's bytes."""
+        """The payload of /api/house/list2 as a JSON object's bytes. Only a page that exists is
+        kept: a page past the end is empty whatever its number, and keeping one entry per number
+        asked for would let anyone fill Redis."""
         async def build():
-            return orjson.dumps(await self.search(query))
+            found = await self.search(query)
+            encoded = orjson.dumps(found)
+            return encoded if query.page <= max(found["total_page"], 1) else Uncached(encoded)
         return await self.cache.get_or_build(HOUSES, query.cache_name(self.page_size), build)
 
     # ---- writing ------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import secrets
 from utils import captcha_image
 from utils.errors import RET, ApiError
 from utils.lua import LuaScript
+from utils.ratelimit import WindowLimit
 from utils.sms import SmsError, send_with_timeout
 
 CAPTCHA_TTL = 180
@@ -15,6 +16,8 @@ SMS_MOBILE_DAILY_LIMIT = 10
 SMS_MAX_WRONG_ATTEMPTS = 5
 LOGIN_MAX_FAILURES = 5
 LOGIN_LOCK_SECONDS = 600
+LOGIN_IP_WINDOW = 600
+CAPTCHA_IP_WINDOW = 60
 
 # Clients compare these two messages literally.
 SMS_CODE_EXPIRED = "验证码过期"
@@ -70,7 +73,8 @@ _QUOTA_MESSAGES = {1: "发送过于频繁，请60秒后再试", 2: "该手机号
 
 
 class Passport:
-    def __init__(self, redis, users, hasher, sms_backend, executor, clock, *, sms_ip_daily_limit):
+    def __init__(self, redis, users, hasher, sms_backend, executor, clock, *, sms_ip_daily_limit,
+                 login_ip_failures, captcha_ip_per_minute):
         self.redis = redis
         self.users = users
         self.hasher = hasher
@@ -78,9 +82,15 @@ class Passport:
         self.executor = executor  # draws captchas
         self.clock = clock
         self.sms_ip_daily_limit = sms_ip_daily_limit
+        self.login_ip_limit = WindowLimit(redis, "login_ip_attempts", login_ip_failures, LOGIN_IP_WINDOW,
+                                          "当前网络登录失败次数过多，请稍后再试")
+        self.captcha_ip_limit = WindowLimit(redis, "captcha_ip", captcha_ip_per_minute, CAPTCHA_IP_WINDOW,
+                                            "获取图片验证码过于频繁，请稍后再试")
 
-    async def new_captcha(self, captcha_id, previous_id=None):
-        """Draw a captcha for `captcha_id` and remember its text; the previous one is forgotten."""
+    async def new_captcha(self, captcha_id, previous_id, client_ip):
+        """Draw a captcha for `captcha_id` and remember its text; the previous one is forgotten.
+        Each costs CPU and a Redis key, so one client address gets a few a minute."""
+        await self.captcha_ip_limit.take(client_ip)
         text = captcha_image.random_text()
         png = await asyncio.get_running_loop().run_in_executor(self.executor, captcha_image.render_png, text)
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -95,7 +105,7 @@ class Passport:
         expected = await self.redis.getdel(captcha_key(captcha_id))
         if expected is None:
             raise ApiError(RET.NODATA, "图片验证码已过期，请刷新", param="piccode")
-        if expected.decode().upper() != answer.strip().upper():
+        if expected.decode().upper() != answer.upper():
             raise ApiError(RET.DATAERR, "图片验证码错误", param="piccode")
 
     async def send_sms_code(self, mobile, client_ip):
@@ -137,8 +147,9 @@ class Passport:
         await self.redis.delete(sms_code_key(mobile), _sms_attempts_key(mobile))
         return user
 
-    async def login(self, mobile, password):
-        """The user's session fields if `password` is theirs; a mobile locks after repeated failures."""
+    async def login(self, mobile, password, client_ip):
+        """The user's session fields if `password` is theirs; a mobile locks after repeated
+        failures, and one client address may fail only so often (`login_ip_limit`)."""
         failures_key = _login_failures_key(mobile)
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.get(failures_key)
@@ -146,6 +157,9 @@ class Passport:
             failures, locked_for = await pipe.execute()
         if failures is not None and int(failures) >= LOGIN_MAX_FAILURES:
             raise ApiError(RET.REQERR, "密码错误次数过多，请10分钟后再试", retry_after=max(locked_for, 1))
+        # Counted before the hash is checked, so that a burst of attempts cannot run ahead of
+        # the count and keep the hashing threads busy; a success gives its count back.
+        await self.login_ip_limit.take(client_ip)
         user = await self.users.find_by_mobile(mobile)
         matches, new_hash = await self.hasher.verify(password, user["password_hash"] if user else None)
         if not (user and matches):
@@ -155,6 +169,7 @@ class Passport:
                 await pipe.execute()
             raise ApiError(RET.LOGINERR, "手机号或密码错误")
         await self.redis.delete(failures_key)
+        await self.login_ip_limit.give_back(client_ip)
         if new_hash:
             await self.users.set_password_hash(user["user_id"], new_hash)
         del user["password_hash"]

@@ -26,8 +26,28 @@ def has_default_name(name, mobile):
 
 
 def reads_as_mobile(name):
-    """Whether a display name would read as a mobile number (full-width digits included)."""
-    return params.MOBILE_RE.match(unicodedata.normalize("NFKC", name)) is not None
+    """Whether a display name reads as a mobile number to a person: its compatibility form
+    (NFKC: full-width or mathematical digits become 0-9) is one."""
+    return params.MOBILE_RE.fullmatch(unicodedata.normalize("NFKC", name)) is not None
+
+
+# The collation of ih_user.name (0001_schema.sql), under which its unique key compares names.
+NAME_COLLATION = "utf8mb4_unicode_ci"
+# What a name's collation weights are read back with: the digits, and the space that a PAD SPACE
+# collation ignores at the end of a string.
+WEIGHED_CHARACTERS = "0123456789 "
+
+
+def mobile_from_weights(weights, character_weights):
+    """The mobile number a name whose collation weights are `weights` is equal to, or None.
+    `character_weights` are those of WEIGHED_CHARACTERS; both as MariaDB's
+    HEX(WEIGHT_STRING(...)) spells them, one weight of fixed width per character."""
+    width = len(character_weights) // len(WEIGHED_CHARACTERS)
+    character_of = {character_weights[i * width:(i + 1) * width]: character
+                    for i, character in enumerate(WEIGHED_CHARACTERS)}
+    read = "".join(character_of.get(weights[i:i + width], "?") for i in range(0, len(weights), width))
+    read = read.rstrip(" ")
+    return read if params.MOBILE_RE.fullmatch(read) else None
 
 
 def public_name(name, mobile, *, masked=False):
@@ -61,6 +81,7 @@ class Users:
     async def create(self, mobile, password_hash):
         """A new user, with the default name; returns their session fields."""
         name = default_name(mobile)
+        await self._give_back_default_name(mobile)
         try:
             _, user_id = await self.db.execute(
                 "INSERT INTO ih_user (name, mobile, password_hash) VALUES (%s, %s, %s)",
@@ -70,6 +91,29 @@ class Users:
                 raise ApiError(RET.DATAEXIST, "该手机号已注册", param="mobile") from None
             raise
         return {"user_id": user_id, "name": name, "mobile": mobile, "avatar": None, "verified": False}
+
+    async def _give_back_default_name(self, mobile):
+        """Whoever holds a name the database takes for the default name of `mobile` (a name chosen
+        before `rename` compared names as the database does) gets their own default name back:
+        registering a mobile never fails on its name."""
+        holder = await self.db.fetchone("SELECT id, mobile FROM ih_user WHERE name = %s AND mobile <> %s",
+                                        (default_name(mobile), mobile))
+        if holder is None:
+            return
+        own_name = default_name(holder["mobile"])
+        await self.db.execute("UPDATE ih_user SET name = %s WHERE id = %s", (own_name, holder["id"]))
+        await self.sessions.update_user(holder["id"], name=own_name)
+        await self.cache.invalidate(HOUSES)  # landlords' names show on house pages
+
+    async def _database_reads_as_mobile(self, name):
+        """Whether the unique key on ih_user.name would take `name` for a mobile number: the
+        collation ignores combining marks and trailing spaces, and reads full-width, Arabic-Indic
+        or Hangzhou digits as 0-9, so the name's own weights are read back as digits."""
+        weights = await self.db.fetchone(
+            f"SELECT HEX(WEIGHT_STRING(CONVERT(%s USING utf8mb4) COLLATE {NAME_COLLATION})) AS name,"
+            f" HEX(WEIGHT_STRING(CONVERT(%s USING utf8mb4) COLLATE {NAME_COLLATION})) AS characters",
+            (name, WEIGHED_CHARACTERS))
+        return mobile_from_weights(weights["name"], weights["characters"]) is not None
 
     async def set_password_hash(self, user_id, password_hash):
         await self.db.execute("UPDATE ih_user SET password_hash = %s WHERE id = %s",
@@ -96,10 +140,12 @@ class Users:
 
     async def rename(self, user_id, mobile, name):
         """Give the user a new display name, unique among users whatever its letter case."""
-        # A name that reads as another mobile number would take the default name that a future
-        # registrant of that number is born with.
-        if reads_as_mobile(name) and not has_default_name(name, mobile):
-            raise ApiError(RET.PARAMERR, "用户名不能是他人的手机号", param="name")
+        # A name that reads as a mobile number, to a person or to the unique key, would take the
+        # default name that the registrant of that number is born with; only the user's own
+        # default name itself is allowed (a variant of it would show the mobile unmasked).
+        if not has_default_name(name, mobile) and (reads_as_mobile(name)
+                                                    or await self._database_reads_as_mobile(name)):
+            raise ApiError(RET.PARAMERR, "用户名不能是手机号", param="name")
         try:
             async with self.cache.retiring(HOUSES):  # landlords' names show on house pages
                 await self.db.execute("UPDATE ih_user SET name = %s WHERE id = %s", (name, user_id))

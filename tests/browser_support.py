@@ -33,12 +33,13 @@ def browser():
 
 @pytest.fixture
 def open_page(browser, server):
-    """Opens a page in a fresh browser profile (its own cookies: another person) on the server.
+    """Opens a page in a fresh browser profile (its own cookies: another person) on the server
+    (or on another one, at `base_url`).
     A script error or an alert() on any page fails the test."""
     contexts, problems = [], []
 
-    def open_(viewport=MOBILE):
-        context = browser.new_context(base_url=server.url, viewport=viewport, locale="zh-CN",
+    def open_(viewport=MOBILE, base_url=server.url):
+        context = browser.new_context(base_url=base_url, viewport=viewport, locale="zh-CN",
                                       timezone_id="Asia/Shanghai")
         contexts.append(context)
         page = context.new_page()

@@ -4,10 +4,12 @@ import datetime
 import re
 import zoneinfo
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import (DESKTOP, browser, login_in_browser, open_page,  # noqa: F401 - fixtures
                                    photo_file, register_in_browser, screenshot, solve_captcha)
+from tests.conftest import ServerProcess
 from tests.helpers import end_stay, publish_house, register, verify_identity
 
 LANDLORD = "13800000001"
@@ -219,7 +221,8 @@ def test_logged_out_orders_go_to_login_and_come_back(open_page, new_client, redi
 def test_register_shows_each_error_next_to_its_field(open_page, redis_client):
     page = open_page()
     page.goto("/#/register")
-    page.get_by_label("手机号").fill(GUEST)
+    # as an input method in full-width mode types it: the page sends ASCII digits
+    page.get_by_label("手机号").fill(GUEST.translate(str.maketrans("0123456789", "０１２３４５６７８９")))
     first_captcha = page.get_by_test_id("captcha").get_attribute("src")
     page.get_by_label("图片验证码", exact=True).fill("!!!!")
     page.get_by_test_id("sms-button").click()
@@ -244,6 +247,23 @@ def test_register_shows_each_error_next_to_its_field(open_page, redis_client):
     page.get_by_role("button", name="注册").click()
     expect(page.locator("[data-error-for=phonecode]")).to_have_text("验证码错误")
     screenshot(page, "register-errors")
+
+
+@pytest.fixture
+def one_captcha_a_minute():
+    limited = ServerProcess("one-captcha-a-minute", IHOME_CAPTCHA_IP_PER_MINUTE="1").start()
+    try:
+        yield limited.wait_ready()
+    finally:
+        assert limited.stop() == 0
+
+
+def test_register_says_when_captchas_come_too_often(open_page, one_captcha_a_minute):
+    page = open_page(base_url=one_captcha_a_minute.url)
+    page.goto("/#/register")
+    expect(page.get_by_test_id("captcha")).to_have_js_property("naturalWidth", 120)  # the minute's one
+    page.get_by_test_id("captcha").click()
+    expect(page.locator("[data-error-for=piccode]")).to_have_text("获取图片验证码过于频繁，请稍后再试")
 
 
 def test_booking_respects_stay_limits_and_shows_dates_just_taken(open_page, new_client, redis_client):

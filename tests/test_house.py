@@ -132,7 +132,7 @@ def test_detail_shows_every_field_and_the_visitor(landlord, new_client):
 
 def test_detail_of_an_unknown_or_malformed_house(client):
     assert detail(client, 999999)["errcode"] == "4002"
-    for bad in ("abc", "0", "-3", "1.5"):
+    for bad in ("abc", "0", "-3", "1.5", "１", "٣"):  # ASCII digits only
         assert detail(client, bad)["errcode"] == "4103"
     response = client.get("/api/house/info")
     assert response.status_code == 400 and response.json()["errcode"] == "4103"
@@ -341,6 +341,7 @@ def test_search_accepts_post_json_and_forms(market, client, path):
     {"sd": "2030-01-05", "ed": "2030-01-04"},
     {"sk": "cheap"}, {"sk": "NEW"},
     {"p": "0"}, {"p": "-1"}, {"p": "x"}, {"p": "1.5"},
+    {"aid": "２"}, {"p": "٢"}, {"sd": "２０３０-01-01"},  # ASCII digits only
 ])
 def test_search_refuses_malformed_parameters(client, path, query):
     body = search(client, path, **query)
@@ -374,6 +375,17 @@ def test_list2_is_served_from_redis(landlord, client, db_conn, redis_client):
         cur.execute("UPDATE ih_house SET title = '改名了' WHERE id = %s", (house_id,))
     assert search(client, "/api/house/list2") == before
     assert search(client, "/api/house/list")["data"][0]["title"] == "改名了"
+
+
+def test_list2_keeps_only_pages_that_exist(landlord, client, redis_client):
+    publish_house(landlord)
+    for page in range(1, 21):
+        body = search(client, "/api/house/list2", p=page)
+        assert (len(body["data"]), body["total_page"]) == (1 if page == 1 else 0, 1)
+    assert len(redis_client.keys("ihome:cache:houses:*:search:*")) == 1
+    empty = search(client, "/api/house/list2", aid=16)  # no house there: its page 1 is kept
+    assert (empty["data"], empty["total_page"]) == ([], 0)
+    assert len(redis_client.keys("ihome:cache:houses:*:search:*")) == 2
 
 
 def test_publishing_is_visible_on_the_next_cached_read(landlord, client):

@@ -1,11 +1,13 @@
 """Contract §4.1 through HTTP: captcha, SMS code, register, login, check_login, logout."""
+import functools
 import json
 import time
 
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.helpers import DEFAULT_PASSWORD, ask_for_sms_code, login, register, registration, request_sms_code
+from tests.helpers import (DEFAULT_PASSWORD, ask_for_sms_code, at_once, login, register, registration,
+                           request_sms_code)
 
 MOBILE = "13800138000"
 
@@ -325,6 +327,162 @@ def test_logout_by_post(client, redis_client):
     register(client, redis_client, MOBILE)
     assert client.api("POST", "/api/logout")["errcode"] == "0"
     assert redis_client.keys("sess_*") == []
+
+
+# ---- per-IP limits, on a server of their own behind a "proxy" (X-Real-IP) ----------------------
+
+@pytest.fixture(scope="module")
+def limited_server():
+    limited = ServerProcess("per-ip-limits", IHOME_XHEADERS="true", IHOME_LOGIN_IP_FAILURES="3",
+                            IHOME_CAPTCHA_IP_PER_MINUTE="3")
+    limited.start()
+    try:
+        yield limited.wait_ready()
+    finally:
+        assert limited.stop() == 0
+
+
+@pytest.fixture
+def behind_proxy(limited_server, new_client):
+    """A client of `limited_server`; `login_from(ip, ...)` and `captcha_from(ip, ...)` call as if from `ip`."""
+    return new_client(limited_server.url)
+
+
+def login_from(client, ip, mobile, password=DEFAULT_PASSWORD):
+    return client.post("/api/login", json={"mobile": mobile, "password": password}, headers={"X-Real-IP": ip})
+
+
+def captcha_from(client, ip, captcha_id):
+    return client.get(f"/api/piccode?cur={captcha_id}", headers={"X-Real-IP": ip})
+
+
+def test_failed_logins_from_one_address_are_limited(behind_proxy, redis_client):
+    register(behind_proxy, redis_client, MOBILE)
+    for i in range(3):
+        assert login_from(behind_proxy, "203.0.113.7", f"1390000000{i}").json()["errcode"] == "4102"
+    refused = login_from(behind_proxy, "203.0.113.7", MOBILE)  # the right password, not even checked
+    assert refused.json() == {"errcode": "4201", "errmsg": "当前网络登录失败次数过多，请稍后再试"}
+    assert 590 <= int(refused.headers["Retry-After"]) <= 600
+    assert login_from(behind_proxy, "203.0.113.8", MOBILE).json()["errcode"] == "0"
+
+
+def test_a_burst_of_failed_logins_cannot_outrun_the_count(behind_proxy):
+    answers = at_once(*[functools.partial(login_from, behind_proxy, "203.0.113.7", f"1390000000{i}", "wrong")
+                        for i in range(8)])
+    assert sorted(answer.json()["errcode"] for answer in answers) == ["4102"] * 3 + ["4201"] * 5
+
+
+def test_successful_logins_do_not_count_against_the_address(behind_proxy, redis_client):
+    register(behind_proxy, redis_client, MOBILE)
+    for _ in range(5):
+        assert login_from(behind_proxy, "203.0.113.7", MOBILE).json()["errcode"] == "0"
+    for i in range(3):
+        assert login_from(behind_proxy, "203.0.113.7", f"1390000000{i}").json()["errcode"] == "4102"
+    assert login_from(behind_proxy, "203.0.113.7", MOBILE).json()["errcode"] == "4201"
+
+
+@pytest.mark.parametrize("spellings, elsewhere", [
+    (["198.51.100.1", "::ffff:198.51.100.1", "198.51.100.1"], "198.51.100.2"),
+    (["2001:db8:0:1::1", "2001:db8:0:1::2", "2001:db8:0:1:ffff:ffff:ffff:ffff"], "2001:db8:0:2::1"),
+], ids=["ipv4-mapped-into-ipv6", "one-ipv6-/64"])
+def test_an_address_is_counted_once_whatever_its_spelling(behind_proxy, spellings, elsewhere):
+    for i, ip in enumerate(spellings):
+        assert login_from(behind_proxy, ip, f"1390000000{i}").json()["errcode"] == "4102"
+    assert login_from(behind_proxy, spellings[0], "13900000009").json()["errcode"] == "4201"
+    assert login_from(behind_proxy, elsewhere, "13900000009").json()["errcode"] == "4102"
+
+
+def test_captchas_from_one_address_are_limited(behind_proxy, redis_client):
+    for i in range(3):
+        assert captcha_from(behind_proxy, "203.0.113.7", f"c{i}").headers["Content-Type"] == "image/png"
+    refused = captcha_from(behind_proxy, "203.0.113.7", "c3")
+    assert refused.status_code == 200 and refused.headers["Content-Type"] == "application/json; charset=UTF-8"
+    assert refused.json() == {"errcode": "4201", "errmsg": "获取图片验证码过于频繁，请稍后再试"}
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert redis_client.get("pic_code_c3") is None
+    assert captcha_from(behind_proxy, "203.0.113.8", "c3").headers["Content-Type"] == "image/png"
+
+
+# ---- secrets stay out of URLs and logs ----------------------------------------------------------
+
+QUERY_SECRET = "QueryStringSecret42"
+
+
+def test_credentials_in_the_query_string_are_not_read(server, client, new_client, redis_client):
+    register(client, redis_client, MOBILE, QUERY_SECRET)
+    other = new_client()
+    body = other.api("POST", f"/api/login?mobile={MOBILE}&password={QUERY_SECRET}")
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    body = other.api("POST", f"/api/login?password={QUERY_SECRET}", json={"mobile": MOBILE})
+    assert (body["errcode"], body["param"]) == ("4103", "password")
+    assert other.api("GET", "/api/check_login")["errcode"] == "4102"
+    redis_client.set("sms_code_13900139000", "123456")
+    body = other.api("POST", f"/api/register?mobile=13900139000&phonecode=123456&password={QUERY_SECRET}")
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    assert QUERY_SECRET not in server.log_path.read_text()
+
+
+def test_secret_query_fields_are_blanked_in_the_access_log(server, client):
+    client.get(f"/api/check_login?blanked=1&password={QUERY_SECRET}&Mobile=13912345678&phonecode=654321"
+               "&id_card=11010519491231002X&real_name=%E7%8E%8B&_xsrf=token&kept=2")
+    (line,) = [line for line in server.log_path.read_text().splitlines() if "/api/check_login?blanked=1" in line]
+    assert ("GET /api/check_login?blanked=1&password=***&Mobile=***&phonecode=***&id_card=***&real_name=***"
+            "&_xsrf=***&kept=2 (127.0.0.1)") in line
+
+
+# ---- digits are ASCII digits ------------------------------------------------------------------
+# The database reads ０-９ and ٠-٩ as 0-9; Redis keys (quotas, lockouts, codes) do not.
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+OTHER_DIGITS = pytest.mark.parametrize("digits", [FULL_WIDTH, ARABIC_INDIC], ids=["full-width", "arabic-indic"])
+
+
+def respelled(number, digits):
+    return number[:3] + number[3:].translate(digits)
+
+
+@OTHER_DIGITS
+def test_a_locked_mobile_stays_locked_whatever_its_digits(client, new_client, redis_client, digits):
+    register(client, redis_client, MOBILE)
+    other = new_client()
+    for _ in range(5):
+        assert login(other, MOBILE, "wrong password")["errcode"] == "4102"
+    body = login(other, respelled(MOBILE, digits))
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    assert other.api("GET", "/api/check_login")["errcode"] == "4102"
+
+
+@OTHER_DIGITS
+def test_sms_codes_and_registration_take_ascii_digits_only(client, redis_client, db_conn, digits):
+    mobile = respelled(MOBILE, digits)
+    body = request_sms_code(client, redis_client, mobile)
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    redis_client.set(f"sms_code_{mobile}", "123456")  # as if a code had gone to that spelling
+    body = registration(client, mobile, "123456")
+    assert (body["errcode"], body["param"]) == ("4103", "mobile")
+    with db_conn.cursor() as cur:
+        assert cur.execute("SELECT 1 FROM ih_user") == 0
+
+
+@pytest.mark.parametrize("spell", [lambda code: code.translate(FULL_WIDTH), lambda code: code.translate(ARABIC_INDIC),
+                                   lambda code: code[:5], lambda code: code + "0", lambda code: f" {code[:3]} {code[3:]}"],
+                         ids=["full-width", "arabic-indic", "five-digits", "seven-digits", "spaced"])
+def test_a_malformed_sms_code_is_refused_and_costs_no_attempt(client, redis_client, spell):
+    request_sms_code(client, redis_client, MOBILE)
+    code = redis_client.get(f"sms_code_{MOBILE}")
+    assert registration(client, MOBILE, spell(code)) == {"errcode": "4103", "errmsg": "参数 phonecode 无效：应为6位数字",
+                                                         "param": "phonecode"}
+    assert redis_client.get(f"ihome:sms_attempts:{MOBILE}") is None
+    assert registration(client, MOBILE, code)["errcode"] == "0"
+
+
+def test_a_captcha_answer_is_ascii(client, redis_client):
+    client.get("/api/piccode?cur=c1")
+    redis_client.set("pic_code_c1", "FFXY", keepttl=True)
+    body = ask_for_sms_code(client, MOBILE, "\ufb00XY", "c1")  # the ligature ﬀ upper-cases to FF
+    assert (body["errcode"], body["param"]) == ("4103", "piccode")
+    assert ask_for_sms_code(client, MOBILE, "ffxy", "c1")["errcode"] == "0"
 
 
 # ---- protocol-level answers -----------------------------------------------------------------

@@ -9,6 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
+from models.user import NAME_COLLATION
 from tests.helpers import (at_once, encode_image, fetch_image, house_cache_generation, id_card, login_ok, profile,
                            register, rename, upload_avatar, verify_identity)
 
@@ -196,7 +197,7 @@ def raw_upload(server, client, headers, body_parts=()):
         "X-XSRFToken": client.cookies["_xsrf"],
         "Content-Type": "multipart/form-data; boundary=xyz", **headers}.items())
     with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
-        sock.sendall(f"POST /api/profile/avatar HTTP/1.1\r\n{head}\r\n".encode())
+        sock.sendall(f"POST /api/profile/avatar HTTP/1.1\r\n{head}\r\n".encode("latin-1"))
         for part in body_parts:
             sock.sendall(part)
         received = b""
@@ -212,6 +213,11 @@ def test_declared_oversized_body_is_refused_before_it_is_read(server, client, us
     status, body = raw_upload(server, client, {"Content-Length": str(1024 ** 3)})
     assert status == 413
     assert body["errcode"] == "4103"
+
+
+def test_a_content_length_of_other_digits_is_a_bad_request(server, client, user):
+    status, body = raw_upload(server, client, {"Content-Length": "\u00b2"})  # ², a digit to str.isdigit
+    assert (status, body["errcode"]) == (400, "4103")
 
 
 def test_chunked_body_running_over_the_limit_is_refused(server, client, user):
@@ -344,6 +350,45 @@ def test_name_cannot_be_a_default_name(client, new_client, redis_client, user):
         assert body["errcode"] == "4103", body
 
 
+@pytest.mark.parametrize("name", [
+    OTHER_MOBILE + "\u0301",               # a combining acute accent: ignored by the collation
+    OTHER_MOBILE + " \u0301",              # a trailing space, kept by the trim before the accent
+    "\u0661\u0663\u0669\u0660\u0660\u0661\u0663\u0669\u0660\u0660\u0660",  # Arabic-Indic digits
+    "\u3021" + OTHER_MOBILE[1:],            # HANGZHOU NUMERAL ONE, equal to 1 for the collation
+    OTHER_MOBILE[:5] + "\ufe70" + OTHER_MOBILE[5:],  # ARABIC FATHATAN ISOLATED FORM, ignored
+    MOBILE.translate(str.maketrans("0123456789", "０１２３４５６７８９")),  # the user's own, shown unmasked
+], ids=["combining-accent", "space-then-accent", "arabic-indic", "hangzhou-numeral", "ignorable-letter",
+        "own-full-width"])
+def test_a_name_the_database_reads_as_a_mobile_is_refused(client, new_client, redis_client, user, name):
+    assert rename(client, "老王")["errcode"] == "0"
+    body = rename(client, name)
+    assert (body["errcode"], body["param"]) == ("4103", "name"), body
+    assert profile(client)["name"] == "老王"
+    victim = new_client()
+    register(victim, redis_client, OTHER_MOBILE)  # its default name is free
+    assert profile(victim)["name"] == OTHER_MOBILE
+
+
+def test_names_are_read_under_the_collation_of_the_name_column(db_conn):
+    with db_conn.cursor() as cur:
+        cur.execute("SELECT collation_name FROM information_schema.columns WHERE table_schema = DATABASE()"
+                    " AND table_name = 'ih_user' AND column_name = 'name'")
+        assert cur.fetchone()[0] == NAME_COLLATION
+
+
+def test_registration_takes_back_a_default_name_held_by_another_user(client, new_client, redis_client,
+                                                                      db_conn, user):
+    assert rename(client, "老王")["errcode"] == "0"
+    before = house_cache_generation(redis_client)
+    with db_conn.cursor() as cur:  # a name taken before names were compared as the database does
+        cur.execute("UPDATE ih_user SET name = %s WHERE id = %s", (OTHER_MOBILE + "\u0301", user["user_id"]))
+    victim = new_client()
+    register(victim, redis_client, OTHER_MOBILE)
+    assert profile(victim)["name"] == OTHER_MOBILE
+    assert profile(client)["name"] == MOBILE  # the holder's session shows their own default name
+    assert house_cache_generation(redis_client) > before
+
+
 def test_own_mobile_is_a_valid_name(client, user):
     assert rename(client, "临时名")["errcode"] == "0"
     assert rename(client, MOBILE)["errcode"] == "0"
@@ -450,6 +495,13 @@ def test_concurrent_verifications_of_one_account_let_one_win(client, new_client,
     assert sorted(errcodes) == ["0", "4003"]
     winner = numbers[errcodes.index("0")]
     assert stored_auth(client)["id_card"].endswith(winner[-4:])
+
+
+def test_an_id_number_in_the_query_string_is_neither_read_nor_logged(client, server, user):
+    response = client.post("/api/profile/auth", params={"real_name": "王小明", "id_card": GOOD_ID})
+    assert (response.json()["errcode"], response.json()["param"]) == ("4103", "real_name")
+    assert stored_auth(client) == {"real_name": None, "id_card": None}
+    assert GOOD_ID[:17] not in server.log_path.read_text()
 
 
 def test_full_id_number_never_leaves_the_server(client, new_client, redis_client, server, user):

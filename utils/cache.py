@@ -10,6 +10,7 @@ back an older generation along with the entries it names, and a booked house wou
 free again. Under a new run id all of that is unreachable, and the cache starts cold.
 """
 import contextlib
+import dataclasses
 import logging
 
 from redis.exceptions import RedisError
@@ -37,6 +38,13 @@ for i = 2, #ARGV do
     redis.call('INCR', ARGV[1] .. ':gen:' .. ARGV[i] .. ':' .. incarnation)
 end
 """)
+
+
+@dataclasses.dataclass(frozen=True)
+class Uncached:
+    """What a build returns for an answer to give but not to store (one that only odd requests
+    ask for, which would otherwise each leave an entry behind)."""
+    value: bytes
 
 
 class Cache:
@@ -67,7 +75,8 @@ class Cache:
             log.error("could not retire %s after a write: %s", namespaces, error)
 
     async def get_or_build(self, namespace, name, build, ttl=TTL):
-        """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader.
+        """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader
+        unless the build wraps them in `Uncached`.
 
         The generation is read before building, so an entry built while a write commits is filed
         under the generation that write retires. Redis failing only costs the cache: the answer
@@ -77,12 +86,15 @@ class Cache:
             generation, cached = await _READ_CURRENT(self.redis, args=[PREFIX, namespace, name])
         except RedisError as error:
             log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
-            return await build()
+            built = await build()
+            return built.value if isinstance(built, Uncached) else built
         if cached is not None:
             return cached
-        value = await build()
+        built = await build()
+        if isinstance(built, Uncached):
+            return built.value
         try:
-            await self.redis.set(f"{PREFIX}:{namespace}:{generation.decode()}:{name}", value, ex=ttl)
+            await self.redis.set(f"{PREFIX}:{namespace}:{generation.decode()}:{name}", built, ex=ttl)
         except RedisError as error:
             log.warning("cache write of %s:%s failed: %s", namespace, name, error)
-        return value
+        return built

@@ -14,11 +14,16 @@ import unicodedata
 
 from utils.errors import RET, ApiError
 
-MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
-_INT_RE = re.compile(r"^[+-]?\d{1,18}$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_YUAN_RE = re.compile(r"^[0-9]{1,9}(?:\.[0-9]+)?$")
-TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# Every pattern is matched whole (fullmatch) and spells digits [0-9]: Python's \d also accepts
+# full-width and Arabic-Indic digits, which the database reads as the same number while Redis keys
+# (quotas, lockouts) would see another string.
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+SMS_CODE_RE = re.compile(r"[0-9]{6}")
+CAPTCHA_ANSWER_RE = re.compile(r"[!-~]{1,16}")  # printable ASCII
+_INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YUAN_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]+)?")
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 LINE_BREAKS = "\n\r\t"
 FEN_PER_YUAN = 100
@@ -27,14 +32,14 @@ PASSWORD_MIN, PASSWORD_MAX = 8, 128
 
 # GB 11643: 17 digits, then the ISO 7064 MOD 11-2 check of those digits (0-9 or X).
 ID_CARD_LENGTH = 18
-ID_CARD_RE = re.compile(r"^[0-9]{17}[0-9X]$")
+ID_CARD_RE = re.compile(r"[0-9]{17}[0-9X]")
 ID_CARD_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CARD_CHECK_CHARS = "10X98765432"
 
 # Chinese characters (the basic block and extensions A to G, where rare name characters live)
 # or Latin letters, in words that a middle dot may join (ethnic and transliterated names).
 _NAME_LETTER = r"[A-Za-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
-REAL_NAME_RE = re.compile(rf"^{_NAME_LETTER}+(?:·{_NAME_LETTER}+)*$")
+REAL_NAME_RE = re.compile(rf"{_NAME_LETTER}+(?:·{_NAME_LETTER}+)*")
 # What people type for the middle dot, read as U+00B7.
 MIDDLE_DOTS = str.maketrans({"・": "·", "•": "·", "‧": "·"})
 REAL_NAME_MIN, REAL_NAME_MAX = 2, 32
@@ -83,7 +88,7 @@ def integer(args, name, *, required=True, minimum=None, maximum=None, default=No
         raise invalid(name, "应为整数")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and _INT_RE.match(value.strip()):
+    if isinstance(value, str) and _INT_RE.fullmatch(value.strip()):
         value = int(value.strip())
     if not isinstance(value, int):
         raise invalid(name, "应为整数")
@@ -115,7 +120,7 @@ def fen(args, name, *, allow_zero):
         raise invalid(name, "应为金额")
     # str() of a JSON float is its shortest exact spelling, so 19.99 stays 19.99 and never 19.989999…
     spelled = str(value).strip()
-    if not _YUAN_RE.match(spelled):
+    if not _YUAN_RE.fullmatch(spelled):
         raise invalid(name, "应为金额（元），如 199 或 199.50")
     yuan = decimal.Decimal(spelled)
     if yuan != yuan.quantize(decimal.Decimal("0.01")):
@@ -127,8 +132,25 @@ def fen(args, name, *, allow_zero):
 
 def mobile(args, name="mobile"):
     value = text(args, name, max_len=11)
-    if not MOBILE_RE.match(value):
+    if not MOBILE_RE.fullmatch(value):
         raise invalid(name, "应为11位中国大陆手机号")
+    return value
+
+
+def sms_code(args, name="phonecode"):
+    """The code sent by SMS: exactly 6 ASCII digits (a malformed one costs no attempt)."""
+    value = text(args, name, max_len=16)
+    if not SMS_CODE_RE.fullmatch(value):
+        raise invalid(name, "应为6位数字")
+    return value
+
+
+def captcha_answer(args, name="piccode"):
+    """What the user read on a captcha: printable ASCII, compared without case (so that no
+    Unicode case mapping turns another character into a letter: ﬀ upper-cases to FF)."""
+    value = text(args, name, max_len=16)
+    if not CAPTCHA_ANSWER_RE.fullmatch(value):
+        raise invalid(name, "应为图片中的字母或数字")
     return value
 
 
@@ -148,7 +170,7 @@ def token(args, name, *, status=200):
     value = args.get(name)
     if value is None or value == "":
         raise missing(name, status=status)
-    if not isinstance(value, str) or not TOKEN_RE.match(value):
+    if not isinstance(value, str) or not TOKEN_RE.fullmatch(value):
         raise invalid(name, "应为1-64位字母、数字、_ 或 -", status=status)
     return value
 
@@ -159,7 +181,7 @@ def date(args, name, *, required=True):
     if value is None:
         return None
     try:
-        if not _DATE_RE.match(value):
+        if not _DATE_RE.fullmatch(value):
             raise ValueError
         return datetime.date.fromisoformat(value)
     except ValueError:
@@ -169,7 +191,7 @@ def date(args, name, *, required=True):
 def real_name(args, name="real_name"):
     """A person's legal name: Chinese characters or Latin letters, words joined by `·`."""
     value = text(args, name, max_len=REAL_NAME_MAX).translate(MIDDLE_DOTS)
-    if not REAL_NAME_MIN <= len(value) <= REAL_NAME_MAX or not REAL_NAME_RE.match(value):
+    if not REAL_NAME_MIN <= len(value) <= REAL_NAME_MAX or not REAL_NAME_RE.fullmatch(value):
         raise ApiError(RET.PARAMERR,
                        f"真实姓名应为{REAL_NAME_MIN}-{REAL_NAME_MAX}个汉字或英文字母（可含间隔号·）",
                        param=name)
@@ -193,7 +215,7 @@ def id_card(args, name="id_card"):
     """An 18-character resident ID number with a valid check character (`x` read as `X`) and a
     real calendar date of birth; the messages never repeat the number."""
     value = text(args, name, max_len=ID_CARD_LENGTH).upper()
-    if not ID_CARD_RE.match(value):
+    if not ID_CARD_RE.fullmatch(value):
         raise ApiError(RET.PARAMERR, "身份证号码应为18位：17位数字加1位数字或X", param=name)
     if id_card_birth_date(value) is None:
         raise ApiError(RET.PARAMERR, "身份证号码中的出生日期无效", param=name)

@@ -1,14 +1,17 @@
 """The pure rules, tested without a server: field readers, name rules, the search filter and
 the order state machine."""
 import datetime
+import types
 
 import pytest
 
+from handlers.base import request_summary
 from models.house import Search, search_filter
 from models.order import GUEST, LANDLORD, available_actions
-from models.user import has_default_name, masked_id_card, public_name, reads_as_mobile
+from models.user import has_default_name, masked_id_card, mobile_from_weights, public_name, reads_as_mobile
 from utils import params
 from utils.errors import ApiError
+from utils.ratelimit import client_key
 from utils.timefmt import SiteClock
 
 TODAY = datetime.date(2026, 12, 3)
@@ -70,6 +73,18 @@ def test_mobiles(value, ok):
         assert refused(params.mobile, {"mobile": value}).param == "mobile"
 
 
+@pytest.mark.parametrize("reader, name, value", [
+    (params.mobile, "mobile", "138００138000"), (params.mobile, "mobile", "13800138٠٠٠"),
+    (params.integer, "p", "２"), (params.integer, "p", "٢"),
+    (params.date, "sd", "２０２６-12-31"), (params.fen, "price", "１99"), (params.sms_code, "phonecode", "１２３４５６"),
+    (params.sms_code, "phonecode", "12345"), (params.captcha_answer, "piccode", "\ufb00XY"),
+    (params.token, "cur", "abc\n"), (params.id_card, "id_card", "１1010519491231002X"),
+])
+def test_digits_and_codes_are_ascii_only(reader, name, value):
+    kwargs = {"allow_zero": False} if reader is params.fen else {}
+    assert refused(reader, {name: value}, name, **kwargs).param == name
+
+
 def test_dates_are_strict_iso_calendar_dates():
     assert params.date({"sd": "2026-12-31"}, "sd") == datetime.date(2026, 12, 31)
     assert params.date({}, "sd", required=False) is None
@@ -82,6 +97,29 @@ def test_captcha_ids_are_short_tokens():
     error = refused(params.token, {"cur": "has space"}, "cur", status=400)
     assert (error.status_code, error.param) == (400, "cur")
     assert refused(params.token, {"cur": "x" * 65}, "cur").param == "cur"
+
+
+@pytest.mark.parametrize("uri, logged", [
+    ("/api/login", "/api/login"),
+    ("/api/login?", "/api/login?"),
+    ("/x?password=s3cret&p=2", "/x?password=***&p=2"),
+    ("/x?%70assword=s3cret", "/x?%70assword=***"),  # the name as the server decodes it
+    ("/x?password[]=a&password[]=b", "/x?password[]=***&password[]=***"),
+    ("/x?ID_CARD=1&sd=2026-12-01", "/x?ID_CARD=***&sd=2026-12-01"),
+    ("/x?mobile", "/x?mobile=***"),
+    ("/x?q=a%26password%3Ds", "/x?q=a%26password%3Ds"),  # one field q, whose value is not secret
+])
+def test_logs_show_no_secret_query_values(uri, logged):
+    request = types.SimpleNamespace(method="GET", uri=uri, remote_ip="10.0.0.1")
+    assert request_summary(request) == f"GET {logged} (10.0.0.1)"
+
+
+@pytest.mark.parametrize("address, counted_as", [
+    ("203.0.113.7", "203.0.113.7"), ("::ffff:203.0.113.7", "203.0.113.7"),
+    ("2001:db8:0:1:2:3:4:5", "2001:db8:0:1::/64"), ("2001:DB8:0:1::9", "2001:db8:0:1::/64"),
+    ("::1", "::/64"), ("unknown", "unknown")])
+def test_clients_are_counted_by_address_or_ipv6_64(address, counted_as):
+    assert client_key(address) == counted_as
 
 
 # ---- identity -------------------------------------------------------------------------------
@@ -127,6 +165,23 @@ def test_names_that_read_as_a_mobile():
     assert reads_as_mobile("１３９１２３４５６７８")  # full-width digits read the same
     assert not reads_as_mobile("1391234567")
     assert not reads_as_mobile("小明13912345678")
+
+
+# utf8mb4_unicode_ci's weights of "0123456789 " and of "A", as HEX(WEIGHT_STRING()) spells them.
+UNICODE_CI = "0E290E2A0E2B0E2C0E2D0E2E0E2F0E300E310E32" + "0209"
+LETTER_A = "0E33"
+
+
+def weights_of(text):
+    return "".join(LETTER_A if char == "A" else UNICODE_CI[4 * "0123456789 ".index(char):][:4] for char in text)
+
+
+@pytest.mark.parametrize("text, mobile", [
+    ("13912345678", "13912345678"), ("13912345678  ", "13912345678"), ("", None), ("1391234567", None),
+    ("139123456789", None), ("12912345678", None), ("1391234 5678", None), (" 13912345678", None),
+    ("13912345678A", None), ("A13912345678", None)])
+def test_a_name_is_read_as_a_mobile_from_its_collation_weights(text, mobile):
+    assert mobile_from_weights(weights_of(text), UNICODE_CI) == mobile
 
 
 # ---- the search filter ----------------------------------------------------------------------

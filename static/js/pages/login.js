@@ -8,10 +8,15 @@ export function mobileRow(fields) {
   return fields.row("mobile", "手机号", h("input", { type: "tel", inputmode: "numeric", maxlength: 11, autocomplete: "username", placeholder: "11位手机号" }));
 }
 
+// A Chinese input method in full-width mode types ０-９; the server takes ASCII digits only.
+export function asciiDigits(text) {
+  return text.replace(/[０-９]/g, (digit) => String.fromCharCode(digit.charCodeAt(0) - 0xFEE0));
+}
+
 // The mobile number typed, or null when the field is empty. Its format is the server's rule:
 // a malformed number comes back as an error on the field.
 export function typedMobile(fields) {
-  const mobile = fields.value("mobile");
+  const mobile = asciiDigits(fields.value("mobile"));
   if (mobile) return mobile;
   fields.show("mobile", "请输入手机号");
   return null;

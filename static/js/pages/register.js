@@ -3,7 +3,7 @@ import { api, session } from "../api.js";
 import { h, randomId, replace } from "../dom.js";
 import { navigate, safeNext } from "../router.js";
 import { busy, Fields, submitButton } from "../widgets.js";
-import { authSwitch, mobileRow, typedMobile } from "./login.js";
+import { asciiDigits, authSwitch, mobileRow, typedMobile } from "./login.js";
 
 const SMS_WAIT_SECONDS = 60;
 
@@ -22,6 +22,17 @@ export async function registerPage({ view, query, onLeave }) {
     piccode.value = "";
   }
   captcha.addEventListener("click", refreshCaptcha);
+  // A refused captcha (4201: too many from this network) answers JSON, which is no image. Its
+  // message comes from asking again: a refused request is not counted.
+  captcha.addEventListener("error", async () => {
+    let message = "图片验证码加载失败，请点击图片重试";
+    try {
+      message = (await (await fetch(captcha.src, { credentials: "same-origin" })).json()).errmsg || message;
+    } catch {
+      // no answer, or an image after all: the general message
+    }
+    fields.show("piccode", message);
+  });
 
   const smsButton = h("button", { class: "btn btn-sms", type: "button", "data-testid": "sms-button" }, "获取验证码");
   let countdown = null;
@@ -76,7 +87,7 @@ export async function registerPage({ view, query, onLeave }) {
 
   fields.onSubmit(form, () => {
     const mobile = typedMobile(fields);
-    const phonecode = fields.value("phonecode");
+    const phonecode = asciiDigits(fields.value("phonecode"));
     const password = fields.controls.get("password").value;
     if (!mobile) return;
     if (!phonecode) return fields.show("phonecode", "请输入短信验证码");
