@@ -14,6 +14,7 @@ import tornado.web
 from tornado.options import options, parse_command_line
 
 import config
+from handlers.base import JSON_BODY_LIMIT
 from handlers.routes import routes
 from models.db import Database
 from models.house import Houses
@@ -78,8 +79,9 @@ async def serve(sockets):
     redis_pool = redis.asyncio.BlockingConnectionPool.from_url(
         options.redis_url, max_connections=options.redis_pool_size, timeout=REDIS_POOL_WAIT)
     app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
-    server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders,
-                                           max_body_size=app.media.upload_body_limit)
+    # API handlers stream their bodies and bound them themselves (handlers/base.py); this cap is
+    # for the static files, which do not stream and take no body.
+    server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders, max_body_size=JSON_BODY_LIMIT)
     server.add_sockets(sockets)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
