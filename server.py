@@ -7,7 +7,6 @@ import signal
 
 import redis.asyncio
 import uvloop
-import tornado.httpserver
 import tornado.netutil
 import tornado.process
 import tornado.web
@@ -15,6 +14,7 @@ from tornado.options import options, parse_command_line
 
 import config
 from handlers.base import JSON_BODY_LIMIT
+from handlers.protocol import EnvelopeHTTPServer
 from handlers.routes import routes
 from models.db import Database
 from models.house import Houses
@@ -81,7 +81,7 @@ async def serve(sockets):
     app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
     # API handlers stream their bodies and bound them themselves (handlers/base.py); this cap is
     # for the static files, which do not stream and take no body.
-    server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders, max_body_size=JSON_BODY_LIMIT)
+    server = EnvelopeHTTPServer(app, xheaders=options.xheaders, max_body_size=JSON_BODY_LIMIT)
     server.add_sockets(sockets)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
