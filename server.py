@@ -16,6 +16,7 @@ import config
 from handlers.base import JSON_BODY_LIMIT
 from handlers.protocol import EnvelopeHTTPServer
 from handlers.routes import routes
+from handlers.security import page_policy
 from models.db import Database
 from models.house import Houses
 from models.media import Media
@@ -56,6 +57,7 @@ class Application(tornado.web.Application):
                                  self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
         self.orders = Orders(db, cache, self.media, clock)
+        self.page_policy = page_policy(options.media_base_url)
         self.in_flight = 0
         super().__init__(
             routes(os.path.abspath(options.web_root), os.path.abspath(options.media_root)),

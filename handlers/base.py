@@ -10,6 +10,7 @@ import redis.exceptions
 import tornado.httputil
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler, stream_request_body
 
+from handlers.security import SecureHeaders
 from utils import params
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
 
@@ -37,7 +38,7 @@ def login_required(method):
 
 
 @stream_request_body
-class BaseHandler(RequestHandler):
+class BaseHandler(SecureHeaders, RequestHandler):
     """Every API handler. It streams its request body: Tornado calls `prepare` as soon as the
     headers are in and hands the body to `data_received` as it arrives, so that the handler's
     `body_limit` alone bounds it. A declared Content-Length over the limit is refused (413)
@@ -57,6 +58,7 @@ class BaseHandler(RequestHandler):
 
     def set_default_headers(self):
         # Also what send_error() restores (through clear()) before write_error runs.
+        super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
 
@@ -196,14 +198,13 @@ class BaseHandler(RequestHandler):
         previous = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
         session_id = await self.application.sessions.create(user, replaces=previous.decode() if previous else None)
         self.set_signed_cookie(SESSION_COOKIE, session_id, expires_days=SESSION_COOKIE_DAYS,
-                               httponly=True, samesite="Lax", secure=self.request.protocol == "https")
+                               httponly=True, samesite="Lax")
 
     async def end_session(self):
         session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
         if session_id:
             await self.application.sessions.delete(session_id.decode())
-        self.clear_cookie(SESSION_COOKIE, httponly=True, samesite="Lax",
-                          secure=self.request.protocol == "https")
+        self.clear_cookie(SESSION_COOKIE, httponly=True, samesite="Lax")
 
     @property
     def client_ip(self):
@@ -221,8 +222,12 @@ class ApiNotFoundHandler(BaseHandler):
         """An unknown path is reported as such, whatever its method."""
 
 
-class WebRootHandler(StaticFileHandler):
+class WebRootHandler(SecureHeaders, StaticFileHandler):
     """The single-page frontend. Serving a page sets the `_xsrf` cookie the API needs."""
+
+    def set_default_headers(self):
+        super().set_default_headers()
+        self.set_header("Content-Security-Policy", self.application.page_policy)
 
     def get(self, path, include_body=True):
         if not path or path.endswith(".html"):

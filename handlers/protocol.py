@@ -15,6 +15,7 @@ import tornado.httputil
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream, UnsatisfiableReadError
 
+from handlers.security import SECURITY_HEADERS
 from utils.errors import STATUS_ERRCODES, STATUS_MESSAGES
 
 # What tornado.http1connection writes when it cannot read a request (HTTP1Connection._read_message).
@@ -26,7 +27,8 @@ def envelope_answer(status):
     body = orjson.dumps({"errcode": STATUS_ERRCODES[status], "errmsg": STATUS_MESSAGES[status]})
     head = [f"HTTP/1.1 {status} {tornado.httputil.responses[status]}",
             "Content-Type: application/json; charset=UTF-8", f"Content-Length: {len(body)}",
-            "Cache-Control: no-store", "Connection: close"]
+            "Cache-Control: no-store", "Connection: close",
+            *(f"{name}: {value}" for name, value in SECURITY_HEADERS.items())]
     return "\r\n".join(head).encode() + b"\r\n\r\n" + body
 
 

@@ -8,6 +8,7 @@ and is counted as for every API handler). Subclasses implement `post` and read t
 from tornado.web import StaticFileHandler
 
 from handlers.base import BaseHandler
+from handlers.security import SecureHeaders
 from utils.errors import RET, ApiError
 
 MEDIA_CACHE_SECONDS = 365 * 24 * 3600
@@ -36,7 +37,7 @@ class UploadHandler(BaseHandler):
         return files[0].body
 
 
-class MediaHandler(StaticFileHandler):
+class MediaHandler(SecureHeaders, StaticFileHandler):
     """Uploaded media. A content-addressed file never changes, so clients may keep it a year."""
 
     def get_cache_time(self, path, modified, mime_type):
@@ -44,4 +45,3 @@ class MediaHandler(StaticFileHandler):
 
     def set_extra_headers(self, path):
         self.set_header("Cache-Control", f"public, max-age={MEDIA_CACHE_SECONDS}, immutable")
-        self.set_header("X-Content-Type-Options", "nosniff")
