@@ -4,11 +4,11 @@ Tornado's HTTP/1 connection refuses a request it cannot read (a malformed reques
 a missing Host, more than 1,000 query fields, a malformed Content-Length or Transfer-Encoding,
 bad chunked framing) by writing a bare `HTTP/1.1 400 Bad Request` with no body straight to the
 socket, and it closes a connection whose head (request line and headers) or chunk-size line runs
-over its limit without answering at all. Neither reaches a handler, so neither reaches
-`BaseHandler.write_error`. `EnvelopeHTTPServer` reads every connection through `EnvelopeStream`,
-which answers with the envelope in both places: 400 + 4103, and 431 + 4103 for a head over
-`max_header_size` (64 KB). Bodies over a limit never get this far: API handlers stream their
-body and answer 413 themselves (handlers/base.py).
+over its limit without answering at all. Neither answer goes through a handler, so neither
+through `BaseHandler.write_error`. `EnvelopeHTTPServer` reads every connection through
+`EnvelopeStream`, which answers with the envelope in both places: 400 + 4103, and 431 + 4103
+for a head over `max_header_size` (64 KB). Bodies over a limit never get this far: API
+handlers stream their body and answer 413 themselves (handlers/base.py).
 """
 import orjson
 import tornado.httputil
