@@ -10,7 +10,6 @@ import redis.exceptions
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 import uvloop
-import tornado.httpserver
 import tornado.netutil
 import tornado.process
 import tornado.web
@@ -18,8 +17,10 @@ from tornado.log import access_log
 from tornado.options import options, parse_command_line
 
 import config
-from handlers.base import request_summary
+from handlers.base import JSON_BODY_LIMIT, request_summary
+from handlers.protocol import EnvelopeHTTPServer
 from handlers.routes import routes
+from handlers.security import page_policy
 from models.db import Database
 from models.house import Houses
 from models.media import Media
@@ -64,6 +65,7 @@ class Application(tornado.web.Application):
                                  captcha_ip_per_minute=options.captcha_ip_per_minute)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
         self.orders = Orders(db, cache, self.media, clock)
+        self.page_policy = page_policy(options.media_base_url)
         self.in_flight = 0
         super().__init__(
             routes(os.path.abspath(options.web_root), os.path.abspath(options.media_root)),
@@ -99,8 +101,9 @@ async def serve(sockets):
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_TIMEOUT,
         retry=Retry(NoBackoff(), 1), retry_on_error=[redis.exceptions.ConnectionError])
     app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
-    server = tornado.httpserver.HTTPServer(app, xheaders=options.xheaders,
-                                           max_body_size=app.media.upload_body_limit)
+    # API handlers stream their bodies and bound them themselves (handlers/base.py); this cap is
+    # for the static files, which do not stream and take no body.
+    server = EnvelopeHTTPServer(app, xheaders=options.xheaders, max_body_size=JSON_BODY_LIMIT)
     server.add_sockets(sockets)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -1,14 +1,17 @@
 """What every handler shares: arguments, the JSON envelope, errors, and the session."""
 import functools
 import logging
+import sys
 import urllib.parse
 
 import orjson
 import pymysql
 import redis.exceptions
+import tornado.httputil
 from tornado.log import app_log
-from tornado.web import HTTPError, RequestHandler, StaticFileHandler
+from tornado.web import HTTPError, RequestHandler, StaticFileHandler, stream_request_body
 
+from handlers.security import SecureHeaders
 from utils import params
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
 from utils.ratelimit import client_key
@@ -44,6 +47,10 @@ def request_summary(request):
     return f"{request.method} {path}{mark}{'&'.join(fields)} ({request.remote_ip})"
 
 
+def _is_json(content_type, body):
+    return content_type.startswith("application/json") or (not content_type and body.lstrip()[:1] in (b"{", b"["))
+
+
 def login_required(method):
     """Answer 4102 unless the request carries a live session; `self.session` is set otherwise."""
     @functools.wraps(method)
@@ -54,16 +61,29 @@ def login_required(method):
     return wrapper
 
 
-class BaseHandler(RequestHandler):
+@stream_request_body
+class BaseHandler(SecureHeaders, RequestHandler):
+    """Every API handler. It streams its request body: Tornado calls `prepare` as soon as the
+    headers are in and hands the body to `data_received` as it arrives, so that the handler's
+    `body_limit` alone bounds it. A declared Content-Length over the limit is refused (413)
+    before any of the body is read, a chunked body as soon as it runs over, and no more than
+    the limit is ever kept. The body is parsed when the handler first reads `self.args`.
+
+    Tornado checks the XSRF token before `prepare`, that is before the body has arrived: writes
+    carry it in the `X-XSRFToken` header (an `_xsrf` field in the body is not seen).
+    """
     body_limit = JSON_BODY_LIMIT
 
     def initialize(self):
         self.session = None
         self._arguments = None
         self._body_arguments = None
+        self._chunks = []
+        self._received = 0
 
     def set_default_headers(self):
         # Also what send_error() restores (through clear()) before write_error runs.
+        super().set_default_headers()
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
 
@@ -74,17 +94,39 @@ class BaseHandler(RequestHandler):
     def prepare(self):
         self.application.in_flight += 1
         self._counted = True
+        # The server's own cap checks the declared Content-Length and each declared chunk size
+        # before the data arrives, and answers a bare 400; here the handler counts instead.
+        self.request.connection.set_max_body_size(sys.maxsize)
         declared = self.request.headers.get("Content-Length")
-        # A streamed upload gets here before Tornado has parsed the header ("²" is a digit to
+        # A streamed body gets here before Tornado has parsed the header ("²" is a digit to
         # str.isdigit, not to int()).
         if declared is not None and not (declared.isascii() and declared.isdigit()):
             raise ApiError(RET.PARAMERR, STATUS_MESSAGES[400], status=400)
         if declared is not None and int(declared) > self.body_limit:
             raise ApiError(RET.PARAMERR, STATUS_MESSAGES[413], status=413)
 
+    def data_received(self, chunk):
+        if self._finished:
+            return
+        self._received += len(chunk)
+        if self._received > self.body_limit:
+            self._chunks = None
+            error = ApiError(RET.PARAMERR, STATUS_MESSAGES[413], status=413)
+            # Raising here would drop the connection without an answer.
+            self.send_error(error.status_code, exc_info=(type(error), error, None))
+        elif self._chunks is not None:
+            self._chunks.append(chunk)
+
     def on_finish(self):
         if getattr(self, "_counted", False):
             self.application.in_flight -= 1
+
+    def on_connection_close(self):
+        # A client leaving mid-body ends the request without finish(), so without on_finish.
+        if not self._finished and not self.request._body_future.done():
+            self.on_finish()
+            self._counted = False
+        super().on_connection_close()
 
     # ---- arguments -------------------------------------------------------------------------
 
@@ -104,12 +146,26 @@ class BaseHandler(RequestHandler):
             self._body_arguments = self._parse_arguments(self.request.body_arguments)
         return self._body_arguments
 
+    def _read_body(self):
+        """The streamed body, joined once into `request.body`; a form's fields and files are
+        parsed into the request, as Tornado does with a body it buffers itself."""
+        if self._chunks is not None:
+            self.request.body = b"".join(self._chunks)
+            self._chunks = None
+            content_type = self.request.headers.get("Content-Type", "")
+            if self.request.body and not _is_json(content_type, self.request.body):
+                try:
+                    tornado.httputil.parse_body_arguments(content_type, self.request.body,
+                                                          self.request.body_arguments, self.request.files,
+                                                          self.request.headers)
+                except tornado.httputil.HTTPInputError:
+                    raise ApiError(RET.PARAMERR, "表单格式错误", status=400) from None
+        return self.request.body
+
     def _parse_arguments(self, *form_sources):
         """The JSON object body if there is one, else the `form_sources` merged in order."""
-        content_type = self.request.headers.get("Content-Type", "")
-        body = self.request.body
-        if body and (content_type.startswith("application/json")
-                     or (not content_type and body.lstrip()[:1] in (b"{", b"["))):
+        body = self._read_body()
+        if body and _is_json(self.request.headers.get("Content-Type", ""), body):
             try:
                 parsed = orjson.loads(body)
             except orjson.JSONDecodeError:
@@ -193,14 +249,13 @@ class BaseHandler(RequestHandler):
         previous = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
         session_id = await self.application.sessions.create(user, replaces=previous.decode() if previous else None)
         self.set_signed_cookie(SESSION_COOKIE, session_id, expires_days=SESSION_COOKIE_DAYS,
-                               httponly=True, samesite="Lax", secure=self.request.protocol == "https")
+                               httponly=True, samesite="Lax")
 
     async def end_session(self):
         session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
         if session_id:
             await self.application.sessions.delete(session_id.decode())
-        self.clear_cookie(SESSION_COOKIE, httponly=True, samesite="Lax",
-                          secure=self.request.protocol == "https")
+        self.clear_cookie(SESSION_COOKIE, httponly=True, samesite="Lax")
 
     @property
     def client_ip(self):
@@ -220,8 +275,12 @@ class ApiNotFoundHandler(BaseHandler):
         """An unknown path is reported as such, whatever its method."""
 
 
-class WebRootHandler(StaticFileHandler):
+class WebRootHandler(SecureHeaders, StaticFileHandler):
     """The single-page frontend. Serving a page sets the `_xsrf` cookie the API needs."""
+
+    def set_default_headers(self):
+        super().set_default_headers()
+        self.set_header("Content-Security-Policy", self.application.page_policy)
 
     def get(self, path, include_body=True):
         if not path or path.endswith(".html"):

@@ -31,20 +31,42 @@ def browser():
         chromium.close()
 
 
+# Runs in every page before its own scripts: each Content-Security-Policy violation (something
+# the policy blocked: the SPA must work within it) is kept in window.cspViolations and logged.
+WATCH_CSP = """window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  const violation = `${event.effectiveDirective} ${event.blockedURI}`;
+  window.cspViolations.push(violation);
+  console.error(`CSP violation: ${violation}`);
+});"""
+
+
+def watched_page(browser, base_url, problems, viewport=MOBILE):
+    """A page in a fresh browser profile (its own cookies: another person) on the server at
+    `base_url`. Script errors, alert()s and CSP violations are added to `problems`."""
+    context = browser.new_context(base_url=base_url, viewport=viewport, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    page.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+
+    def on_console(message):
+        if message.text.startswith("CSP violation"):
+            problems.append(message.text)
+    page.on("console", on_console)
+    return page
+
+
 @pytest.fixture
 def open_page(browser, server):
-    """Opens a page in a fresh browser profile (its own cookies: another person) on the server
-    (or on another one, at `base_url`).
-    A script error or an alert() on any page fails the test."""
+    """Opens a page in a fresh browser profile on the server, or on another one at `base_url`
+    (`watched_page`). A script error, an alert() or a CSP violation on any page fails the test."""
     contexts, problems = [], []
 
     def open_(viewport=MOBILE, base_url=server.url):
-        context = browser.new_context(base_url=base_url, viewport=viewport, locale="zh-CN",
-                                      timezone_id="Asia/Shanghai")
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
-        page.on("dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss()))
+        page = watched_page(browser, base_url, problems, viewport)
+        contexts.append(page.context)
         return page
     yield open_
     for context in contexts:

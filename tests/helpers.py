@@ -6,6 +6,8 @@ asserts success and returns what a set-up step needs next.
 """
 import datetime
 import io
+import json
+import socket
 import threading
 import zoneinfo
 
@@ -47,6 +49,35 @@ def at_once(*calls):
     if errors:
         raise errors[0]
     return results
+
+
+def request_head(client, method, path, headers=None):
+    """The head of a request as `client` would send it (its cookies, its XSRF token), as bytes
+    to send by hand; `headers` are added last and may replace any of these."""
+    cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    lines = "".join(f"{name}: {value}\r\n" for name, value in {
+        "Host": client.base_url.netloc.decode(), "Cookie": cookies,
+        "X-XSRFToken": client.cookies["_xsrf"], **(headers or {})}.items())
+    return f"{method} {path} HTTP/1.1\r\n{lines}\r\n".encode()
+
+
+def raw_exchange(port, *parts):
+    """Send `parts` (bytes, exactly as given: malformed requests too) over a new connection and
+    read what comes back until the server closes it: the status of the answer, its headers (names
+    lower-cased) and its body decoded from JSON (None when empty). No answer at all: status None."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        for part in parts:
+            sock.sendall(part)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    if not received:
+        return None, {}, None
+    head, _, body = received.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, value in (line.split(": ", 1) for line in lines[1:])}
+    length = int(headers.get("content-length", 0))
+    return int(lines[0].split()[1]), headers, json.loads(body[:length]) if length else None
 
 
 # ---- passport -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import (DESKTOP, browser, login_in_browser, open_page,  # noqa: F401 - fixtures
-                                   photo_file, register_in_browser, screenshot, solve_captcha)
+                                   photo_file, register_in_browser, screenshot, solve_captcha, watched_page)
 from tests.conftest import ServerProcess
 from tests.helpers import end_stay, publish_house, register, verify_identity
 
@@ -355,3 +355,24 @@ def test_search_loads_the_next_page_when_scrolled_to_the_end(open_page, new_clie
     expect(titles).to_have_count(12)
     expect(titles.last).to_have_text("第1套房")
     expect(page.locator(".list-end")).to_have_text("没有更多房源了")
+
+
+def test_the_page_policy_blocks_inline_scripts_and_foreign_images(browser, server):
+    problems = []
+    page = watched_page(browser, server.url, problems)
+    try:
+        page.goto("/")
+        expect(page.get_by_test_id("header-auth")).to_be_visible()  # the SPA runs under its policy
+        assert problems == []
+        page.evaluate("""() => {
+            const script = document.createElement("script");
+            script.textContent = "window.injected = true";
+            document.body.append(script);
+            document.body.append(Object.assign(document.createElement("img"), {src: "https://example.invalid/x.png"}));
+        }""")
+        page.wait_for_function("window.cspViolations.length === 2")
+        assert sorted(page.evaluate("window.cspViolations")) == ["img-src https://example.invalid/x.png",
+                                                                 "script-src-elem inline"]
+        assert page.evaluate("window.injected") is None
+    finally:
+        page.context.close()

@@ -1,8 +1,6 @@
 """Contract §4.2 through HTTP: profile, avatar uploads, display name, real-name verification."""
 import datetime
-import json
 import shutil
-import socket
 import struct
 import zlib
 
@@ -11,7 +9,7 @@ from PIL import Image
 
 from models.user import NAME_COLLATION
 from tests.helpers import (at_once, encode_image, fetch_image, house_cache_generation, id_card, login_ok, profile,
-                           register, rename, upload_avatar, verify_identity)
+                           raw_exchange, register, rename, request_head, upload_avatar, verify_identity)
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -189,24 +187,12 @@ def test_file_over_the_size_limit_is_refused(client, user):
 
 
 def raw_upload(server, client, headers, body_parts=()):
-    """Send an upload by hand (headers, then `body_parts`) and read the first answer: the status
-    and the decoded JSON body."""
-    cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-    head = "".join(f"{name}: {value}\r\n" for name, value in {
-        "Host": f"127.0.0.1:{server.port}", "Cookie": cookies,
-        "X-XSRFToken": client.cookies["_xsrf"],
-        "Content-Type": "multipart/form-data; boundary=xyz", **headers}.items())
-    with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
-        sock.sendall(f"POST /api/profile/avatar HTTP/1.1\r\n{head}\r\n".encode("latin-1"))
-        for part in body_parts:
-            sock.sendall(part)
-        received = b""
-        while chunk := sock.recv(65536):
-            received += chunk
-    head, _, rest = received.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
-    fields = dict(line.split(": ", 1) for line in lines[1:])
-    return int(lines[0].split()[1]), json.loads(rest[:int(fields["Content-Length"])])
+    """Send an upload by hand (headers, then `body_parts`) and read the answer: the status and
+    the decoded JSON body."""
+    head = request_head(client, "POST", "/api/profile/avatar",
+                        {"Content-Type": "multipart/form-data; boundary=xyz", **headers})
+    status, _, body = raw_exchange(server.port, head, *body_parts)
+    return status, body
 
 
 def test_declared_oversized_body_is_refused_before_it_is_read(server, client, user):

@@ -49,6 +49,7 @@ STATUS_ERRCODES = {
     404: RET.NODATA,
     405: RET.PARAMERR,
     413: RET.PARAMERR,
+    431: RET.PARAMERR,
     503: RET.DBERR,
 }
 
@@ -57,6 +58,7 @@ STATUS_MESSAGES = {
     404: "接口不存在",
     405: "不支持该请求方法",
     413: "请求体过大",
+    431: "请求头过大",
 }
 
 
