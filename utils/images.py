@@ -84,6 +84,9 @@ def _reencode(data, max_side):
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     transparent = _has_visible_transparency(image)
     image = image.convert("RGBA" if transparent else "RGB")
+    # convert() copies `info`, and the JPEG encoder writes the comment it finds there (a JPEG's
+    # COM segment, a GIF's comment extension): only pixels may leave.
+    image.info.clear()
     out = io.BytesIO()
     if transparent:
         image.save(out, "WEBP", quality=WEBP_QUALITY)
