@@ -47,6 +47,8 @@ _define("web_root", "static/", str, "folder of the single-page frontend, served 
 _define("media_root", "media/", str, "folder of uploaded images, served at /media/")
 _define("media_base_url", "/media/", str, "URL prefix of uploaded images in responses")
 _define("max_image_bytes", 10 * 1024 * 1024, int, "largest accepted image upload in bytes")
+_define("image_decoders", 0, int, "images each process decodes at once; more wait (0 = one per CPU)")
+_define("uploads_per_hour", 100, int, "images one user may upload per hour (0 = no limit)")
 _define("page_size", 10, int, "houses per page of /api/house/list")
 _define("timezone", "Asia/Shanghai", str, "the site's time zone for dates and timestamps")
 _define("uvloop", True, bool, "run on uvloop's event loop instead of asyncio's default one")

@@ -43,13 +43,16 @@ class Application(tornado.web.Application):
         self.db = db
         self.redis = redis_client
         self.hasher = PasswordHasher(options.hash_workers)
-        self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+        cpus = os.cpu_count() or 2
+        self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=cpus,
                                                                   thread_name_prefix="cpu")
         clock = SiteClock(options.timezone)
         cache = Cache(redis_client)
         self.sessions = Sessions(redis_client)
-        self.media = Media(self.cpu_executor, root=options.media_root, base_url=options.media_base_url,
-                           max_image_bytes=options.max_image_bytes)
+        self.media = Media(self.cpu_executor, redis_client, root=options.media_root,
+                           base_url=options.media_base_url, max_image_bytes=options.max_image_bytes,
+                           image_decoders=options.image_decoders or cpus,
+                           uploads_per_hour=options.uploads_per_hour)
         self.users = Users(db, self.sessions, cache, self.media, clock)
         self.passport = Passport(redis_client, self.users, self.hasher, load_backend(options.sms_backend),
                                  self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit)

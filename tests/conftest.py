@@ -57,6 +57,8 @@ class ServerProcess:
                     "IHOME_COOKIE_SECRET": "test-secret",
                     "IHOME_MEDIA_ROOT": str(self.media_root),
                     "IHOME_MEDIA_BASE_URL": f"{self.url}/media/",
+                    # the suite uploads far more than a user would; test_images.py tests the quota
+                    "IHOME_UPLOADS_PER_HOUR": "0",
                     **env}
         self.process = None
 
