@@ -60,9 +60,13 @@ class Database:
             return rows, cur.lastrowid
 
     @contextlib.asynccontextmanager
-    async def transaction(self):
-        """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back."""
+    async def transaction(self, isolation=None):
+        """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back.
+        `isolation` ("READ COMMITTED", say) replaces REPEATABLE READ for this transaction."""
         async with self.pool.acquire() as conn:
+            if isolation:
+                async with conn.cursor() as cur:
+                    await cur.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")  # the next one only
             await conn.begin()
             try:
                 async with conn.cursor(aiomysql.DictCursor) as cur:
