@@ -1,6 +1,7 @@
 """The iHome service: `python server.py --port=8000 [--processes=N] [--debug]`."""
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import os
 import signal
@@ -25,7 +26,7 @@ from models.db import Database
 from models.house import Houses
 from models.media import Media
 from models.migrate import migrate
-from models.order import Orders
+from models.order import EXPIRY_BATCH, Orders
 from models.passport import Passport
 from models.user import Users
 from utils.cache import Cache
@@ -51,20 +52,25 @@ class Application(tornado.web.Application):
         self.db = db
         self.redis = redis_client
         self.hasher = PasswordHasher(options.hash_workers)
-        self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+        cpus = os.cpu_count() or 2
+        self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=cpus,
                                                                   thread_name_prefix="cpu")
         clock = SiteClock(options.timezone)
         cache = Cache(redis_client)
         self.sessions = Sessions(redis_client, db)
-        self.media = Media(self.cpu_executor, root=options.media_root, base_url=options.media_base_url,
-                           max_image_bytes=options.max_image_bytes)
+        self.media = Media(self.cpu_executor, redis_client, root=options.media_root,
+                           base_url=options.media_base_url, max_image_bytes=options.max_image_bytes,
+                           image_decoders=options.image_decoders or cpus,
+                           uploads_per_hour=options.uploads_per_hour)
         self.users = Users(db, self.sessions, cache, self.media, clock)
         self.passport = Passport(redis_client, self.users, self.hasher, load_backend(options.sms_backend),
                                  self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit,
                                  login_ip_failures=options.login_ip_failures,
                                  captcha_ip_per_minute=options.captcha_ip_per_minute)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
-        self.orders = Orders(db, cache, self.media, clock)
+        self.orders = Orders(db, cache, self.media, clock, guest_pending_orders=options.guest_pending_orders,
+                             guest_pending_nights=options.guest_pending_nights,
+                             pending_order_hours=options.pending_order_hours)
         self.page_policy = page_policy(options.media_base_url)
         self.in_flight = 0
         super().__init__(
@@ -90,6 +96,20 @@ class Application(tornado.web.Application):
         await self.redis.aclose()
 
 
+async def expire_pending_orders(orders, interval, stopping):
+    """Every `interval` seconds until `stopping` is set, expire the bookings landlords left
+    unanswered. Every process of every host runs this; the sweeps share the work (SKIP LOCKED)."""
+    while not stopping.is_set():
+        try:
+            backlog = await orders.expire_pending() == EXPIRY_BATCH  # the next batch at once
+        except Exception:
+            log.exception("expiring unanswered orders failed; trying again in %gs", interval)
+            backlog = False
+        if not backlog:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), interval)
+
+
 async def serve(sockets):
     db = await Database.connect(options.mysql_url, options.mysql_pool_size)
     # A blocking pool makes a burst of requests wait for a Redis connection instead of failing
@@ -109,6 +129,7 @@ async def serve(sockets):
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
+    sweeper = asyncio.create_task(expire_pending_orders(app.orders, options.pending_sweep_seconds, stopping))
     log.info("iHome listening on port %s (pid %s)", options.port, os.getpid())
     await stopping.wait()
 
@@ -118,6 +139,7 @@ async def serve(sockets):
     while app.in_flight and loop.time() < deadline:
         await asyncio.sleep(0.05)
     await server.close_all_connections()
+    await sweeper  # a sweep under way finishes its batch
     await app.close()
 
 

@@ -86,10 +86,11 @@ class Database:
         return True
 
     @contextlib.asynccontextmanager
-    async def transaction(self):
+    async def transaction(self, isolation=None):
         """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back.
+        `isolation` ("READ COMMITTED", say) replaces REPEATABLE READ for this transaction.
         A BEGIN refused by a dead connection is sent once more on a fresh one: nothing ran yet."""
-        conn = await self._begin()
+        conn = await self._begin(isolation)
         try:
             async with conn.cursor(aiomysql.DictCursor) as cur:
                 yield cur
@@ -100,11 +101,14 @@ class Database:
         finally:
             self.pool.release(conn)
 
-    async def _begin(self):
+    async def _begin(self, isolation):
         """A pooled connection inside a new transaction."""
         for attempt in range(2):
             conn = await self.pool.acquire()
             try:
+                if isolation:
+                    async with conn.cursor() as cur:
+                        await cur.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")  # the next one only
                 await conn.begin()
                 return conn
             except BaseException as error:

@@ -11,6 +11,7 @@ from models.order import COMPLETE
 from models.user import public_name
 from utils.cache import HOUSES, Uncached
 from utils.errors import RET, ApiError
+from utils.images import ImageUse
 
 # Each order is served by an index of ih_house (see 0001_schema.sql); the id breaks ties.
 SORT_ORDERS = {
@@ -22,7 +23,9 @@ SORT_ORDERS = {
 DEFAULT_SORT = "new"
 HOME_PAGE_HOUSES = 5
 DETAIL_COMMENTS = 30
-PHOTO_MAX_SIDE = 1600
+# Stored at most 1600 px on a side. Decoding up to 4096 x 4096 still takes a screenshot of any
+# screen up to 5K; a camera JPEG (up to 40 million pixels) is decoded at 1/2 to 1/8 scale and passes.
+PHOTO = ImageUse("house_image", max_side=1600, max_decoded_pixels=4096 * 4096)
 
 # The fields of a house as published: (name, longest) texts and (name, smallest, largest) numbers.
 TEXT_FIELDS = [("title", 64), ("address", 512), ("unit", 32), ("beds", 64)]
@@ -220,7 +223,7 @@ class Houses:
         """Check, store and append an uploaded photo to the landlord's house; returns its URL.
         The first photo becomes the house's index image."""
         await self.check_owner(user_id, house_id)
-        key = await self.media.save_image(data, max_side=PHOTO_MAX_SIDE, param="house_image")
+        key = await self.media.save_image(user_id, data, PHOTO)
         async with self.cache.retiring(HOUSES), self.db.transaction() as cur:
             # Uploads to one house take turns, so "first" is the first one committed.
             await cur.execute("SELECT index_image FROM ih_house WHERE id = %s FOR UPDATE", (house_id,))

@@ -1,8 +1,12 @@
-"""Orders: booking, the status machine, and the lists of both roles.
+"""Orders: booking, the status machine, the expiry of unanswered bookings, and the lists of
+both roles.
 
 A booking is one transaction that locks the house row, so competing bookings of one house
 queue up and each re-checks the nights after the previous one committed. The primary key of
 ih_booked_night (house_id, night) backs that up: two active orders can never hold one night.
+
+A waiting order holds its nights until the landlord answers, so a guest may hold only a few
+waiting orders and nights at once, and a booking the landlord leaves unanswered expires.
 """
 import dataclasses
 import datetime
@@ -17,6 +21,7 @@ WAIT_COMMENT = 3
 COMPLETE = 4
 CANCELED = 5
 REJECTED = 6
+EXPIRED = 7  # waited longer than the landlord's time to answer (Orders.expire_pending)
 # 1 and 2 are reserved for payment.
 
 ACTIVE = (WAIT_ACCEPT, WAIT_COMMENT)  # statuses that hold their nights
@@ -29,6 +34,7 @@ MAX_DAYS_AHEAD = 365
 MAX_NIGHTS = 365
 
 DEADLOCK_RETRIES = 3
+EXPIRY_BATCH = 500  # orders expired per transaction
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,11 +70,17 @@ def available_actions(order, viewer, today):
 
 
 class Orders:
-    def __init__(self, db, cache, media, clock):
+    def __init__(self, db, cache, media, clock, *, guest_pending_orders, guest_pending_nights,
+                 pending_order_hours):
         self.db = db
         self.cache = cache
         self.media = media
         self.clock = clock
+        self.guest_pending_orders = guest_pending_orders  # 0: no limit
+        self.guest_pending_nights = guest_pending_nights  # 0: no limit
+        # A stay longer than a guest may hold waiting could never be accepted.
+        self.max_nights = min(MAX_NIGHTS, guest_pending_nights or MAX_NIGHTS)
+        self.pending_seconds = max(1, round(pending_order_hours * 3600))
 
     def check_stay(self, start, end):
         """The rules of a stay that do not depend on the house."""
@@ -79,8 +91,8 @@ class Orders:
             raise ApiError(RET.PARAMERR, "离开日期不能早于入住日期", param="end_date")
         if (start - today).days > MAX_DAYS_AHEAD:
             raise ApiError(RET.PARAMERR, f"最多只能预订{MAX_DAYS_AHEAD}天内的日期", param="start_date")
-        if (end - start).days + 1 > MAX_NIGHTS:
-            raise ApiError(RET.PARAMERR, f"单次预订最多{MAX_NIGHTS}晚", param="end_date")
+        if (end - start).days + 1 > self.max_nights:
+            raise ApiError(RET.PARAMERR, f"单次预订最多{self.max_nights}晚", param="end_date")
 
     async def place(self, guest_id, house_id, start, end):
         """Book nights start..end (inclusive) of a house; returns the new order id."""
@@ -97,6 +109,7 @@ class Orders:
         days = (end - start).days + 1
         try:
             async with self.db.transaction() as cur:
+                await self._check_guest_pending(cur, guest_id, days)
                 await cur.execute("SELECT user_id, area_id, price, min_days, max_days FROM ih_house "
                                   "WHERE id = %s FOR UPDATE", (house_id,))
                 house = await cur.fetchone()
@@ -128,6 +141,47 @@ class Orders:
                 raise ApiError(RET.DATAERR, DATES_TAKEN) from None
             raise
         return order_id
+
+    async def _check_guest_pending(self, cur, guest_id, days):
+        """Refuse a booking of `days` nights that would take the guest over their waiting orders
+        or nights. The guest's own row is locked first, so the guest's bookings take turns and
+        each counts the orders the previous one committed: two at once cannot both slip under."""
+        await cur.execute("SELECT id FROM ih_user WHERE id = %s FOR UPDATE", (guest_id,))
+        await cur.execute("SELECT COUNT(*) AS orders, COALESCE(SUM(days), 0) AS nights,"
+                          " TIMESTAMPDIFF(SECOND, MIN(created_at), UTC_TIMESTAMP()) AS oldest_age"
+                          " FROM ih_order WHERE user_id = %s AND status = %s", (guest_id, WAIT_ACCEPT))
+        pending = await cur.fetchone()
+        if self.guest_pending_orders and pending["orders"] >= self.guest_pending_orders:
+            problem = f"最多只能有{self.guest_pending_orders}个待接单的订单"
+        elif self.guest_pending_nights and pending["nights"] + days > self.guest_pending_nights:
+            problem = f"待接单的订单合计最多{self.guest_pending_nights}晚"
+        else:
+            return
+        # The earliest a place frees by itself: the oldest waiting order expires.
+        raise ApiError(RET.REQERR, f"{problem}，请等待房东处理或取消订单后再预订",
+                       retry_after=max(1, self.pending_seconds - pending["oldest_age"]))
+
+    async def expire_pending(self):
+        """Expire one batch of the waiting orders older than the landlord's time to answer,
+        oldest first, freeing their nights; returns how many (EXPIRY_BATCH: more are due).
+
+        Safe with several processes and hosts: each skips the orders another is expiring or a
+        landlord is answering. READ COMMITTED locks those rows only, not the index gaps around
+        them: a booking waits for a sweep only for nights the sweep is freeing."""
+        async with self.db.transaction(isolation="READ COMMITTED") as cur:
+            await cur.execute("SELECT id FROM ih_order WHERE status = %s"
+                              " AND created_at <= UTC_TIMESTAMP() - INTERVAL %s SECOND"
+                              " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                              (WAIT_ACCEPT, self.pending_seconds, EXPIRY_BATCH))
+            order_ids = [row["id"] for row in await cur.fetchall()]
+            if order_ids:
+                listed = ", ".join(["%s"] * len(order_ids))
+                await cur.execute(f"UPDATE ih_order SET status = %s WHERE id IN ({listed})",
+                                  (EXPIRED, *order_ids))
+                await cur.execute(f"DELETE FROM ih_booked_night WHERE order_id IN ({listed})", order_ids)
+        if order_ids:
+            await self.cache.invalidate(HOUSES)
+        return len(order_ids)
 
     async def change_status(self, action, order_id, actor_id, comment=None):
         """Apply one transition of TRANSITIONS as a single guarded update.

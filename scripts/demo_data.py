@@ -200,8 +200,13 @@ class DemoData:
             else:
                 status = WAIT_COMMENT  # a stay in progress: accepted, not reviewed yet
             order_id = self.take_id("ih_order")
-            created = max(house_created, datetime.datetime.combine(start, datetime.time())
-                          - datetime.timedelta(days=rng.randrange(1, 30)))
+            if status == WAIT_ACCEPT:  # within the landlord's time to answer, or it would have expired
+                answer_within = max(1, int(options.pending_order_hours * 3600))
+                created = self.now - datetime.timedelta(seconds=rng.randrange(answer_within))
+            else:
+                created = (datetime.datetime.combine(start, datetime.time())
+                           - datetime.timedelta(days=rng.randrange(1, 30)))
+            created = max(house_created, created)
             comment = (rng.choice(REVIEWS) if status == COMPLETE
                        else rng.choice(REJECT_REASONS) if status == REJECTED else None)
             updated = (datetime.datetime.combine(end, datetime.time(12)) if status == COMPLETE

@@ -60,6 +60,8 @@ class ServerProcess:
                     # every test client is 127.0.0.1: the per-IP limits are tested on servers of their own
                     "IHOME_LOGIN_IP_FAILURES": "0",
                     "IHOME_CAPTCHA_IP_PER_MINUTE": "0",
+                    # the suite uploads far more than a user would; test_images.py tests the quota
+                    "IHOME_UPLOADS_PER_HOUR": "0",
                     **env}
         self.process = None
 

@@ -8,7 +8,9 @@ import datetime
 import io
 import json
 import socket
+import struct
 import threading
+import zlib
 import zoneinfo
 
 from PIL import Image
@@ -153,6 +155,15 @@ def encode_image(image, image_format, **options):
 def image_bytes(color="red", size=(64, 48), image_format="PNG"):
     """A plain one-colour picture, encoded."""
     return encode_image(Image.new("RGB", size, color), image_format)
+
+
+def png_claiming_size(width, height):
+    """A tiny PNG whose header announces `width` x `height` pixels: decoding it would fail, so
+    a refusal that speaks of pixels was decided from the header alone."""
+    png = bytearray(encode_image(Image.new("L", (8, 8)), "PNG"))
+    png[16:24] = struct.pack(">II", width, height)
+    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
+    return bytes(png)
 
 
 def fetch_image(client, url):

@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from tests.helpers import (HOUSE_FIELDS, act, at_once, book, day, detail, end_stay, my_orders, publish_house,
-                           register, search)
+from tests.conftest import ServerProcess
+from tests.helpers import (HOUSE_FIELDS, act, act_ok, at_once, book, book_ok, day, detail, end_stay,
+                           my_orders, publish_house, register, search)
 
 PRICE_FEN = 28850
 
@@ -260,6 +261,88 @@ def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, 
     act(guest, "comment", order_id, comment="好")
     assert detail(guest, house_id)["data"]["comments"][0]["content"] == "好"
     assert free_houses(guest, day(1), day(2)) == [house_id]  # a completed stay holds no nights
+
+
+# ---- what one guest may hold waiting --------------------------------------------------------
+
+PENDING_ORDERS = 5  # the server's defaults
+PENDING_NIGHTS = 60
+
+
+def refused_for_waiting(client, house_id, first, last):
+    """Book, which must be refused because the guest holds too much waiting; the message."""
+    response = client.request("POST", "/api/order", json={
+        "house_id": house_id, "start_date": first.isoformat(), "end_date": last.isoformat()})
+    body = response.json()
+    assert body["errcode"] == "4201", body
+    assert 1 <= int(response.headers["Retry-After"]) <= 24 * 3600  # when the oldest one expires
+    return body["errmsg"]
+
+
+def test_a_guest_holds_at_most_5_waiting_orders(landlord, guest):
+    houses = [publish_house(landlord, title=f"房源{i}") for i in range(PENDING_ORDERS + 1)]
+    orders = [book_ok(guest, house, day(1), day(2)) for house in houses[:PENDING_ORDERS]]
+    assert "5个待接单" in refused_for_waiting(guest, houses[-1], day(1), day(2))
+    assert len(my_orders(guest)) == PENDING_ORDERS
+    act_ok(landlord, "accept", orders[0])  # an accepted order no longer waits
+    last = book_ok(guest, houses[-1], day(1), day(2))
+    refused_for_waiting(guest, houses[0], day(5), day(5))
+    act_ok(guest, "cancel", last)
+    assert book(guest, houses[0], day(5), day(5))["errcode"] == "0"
+
+
+def test_a_guest_holds_at_most_60_waiting_nights(landlord, guest):
+    house = publish_house(landlord, max_days=0)
+    book_ok(guest, house, day(1), day(40))
+    book_ok(guest, house, day(41), day(60))
+    assert "60晚" in refused_for_waiting(guest, house, day(61), day(61))
+    other = publish_house(landlord, title="第二套", max_days=0)
+    too_long = book(guest, other, day(100), day(100 + PENDING_NIGHTS))  # 61 nights could never be held
+    assert (too_long["errcode"], too_long["param"]) == ("4103", "end_date"), too_long
+
+
+def test_simultaneous_bookings_of_one_guest_cannot_pass_the_limit_together(landlord, guest):
+    """Each booking locks another house, so only the guest's own row makes them take turns."""
+    houses = [publish_house(landlord, title=f"房源{i}") for i in range(PENDING_ORDERS + 3)]
+    bodies = at_once(*[functools.partial(book, guest, house, day(1), day(2)) for house in houses])
+    assert sorted(body["errcode"] for body in bodies) == ["0"] * PENDING_ORDERS + ["4201"] * 3
+    assert len(my_orders(guest)) == PENDING_ORDERS
+
+
+def test_an_unanswered_booking_expires_and_frees_its_nights(landlord, guest, new_client, db_conn):
+    """On a server where landlords have half an hour to answer and it looks every 0.2 s; two
+    orders are made 31 minutes old behind its back."""
+    quick = ServerProcess("expiry", IHOME_PENDING_ORDER_HOURS="0.5",
+                          IHOME_PENDING_SWEEP_SECONDS="0.2").start()
+    try:
+        quick.wait_ready()
+        owner, booker = new_client(quick.url), new_client(quick.url)
+        owner.cookies.update(landlord.cookies)
+        booker.cookies.update(guest.cookies)
+        house_id = publish_house(owner)
+        unanswered = book_ok(booker, house_id, day(1), day(2))
+        accepted = book_ok(booker, house_id, day(5), day(6))
+        recent = book_ok(booker, house_id, day(8), day(9))
+        act_ok(owner, "accept", accepted)
+        assert free_houses(booker, day(1), day(2)) == []  # and so cached
+        with db_conn.cursor() as cur:
+            cur.execute("UPDATE ih_order SET created_at = created_at - INTERVAL 31 MINUTE"
+                        " WHERE id IN (%s, %s)", (unanswered, accepted))
+        for _ in range(100):
+            statuses = {order["order_id"]: order["status"] for order in my_orders(booker)}
+            if statuses[unanswered] != 0:
+                break
+            time.sleep(0.1)
+        assert statuses == {unanswered: 7, accepted: 3, recent: 0}
+        assert {order["order_id"]: order["actions"] for order in my_orders(owner, "landlord")} == {
+            unanswered: [], accepted: [], recent: ["accept", "reject"]}
+        assert my_orders(booker)[-1]["actions"] == []
+        assert act(owner, "accept", unanswered)["errcode"] == "4004"
+        assert free_houses(booker, day(1), day(2)) == [house_id]
+        assert free_houses(booker, day(5), day(6)) == free_houses(booker, day(8), day(9)) == []
+        assert book(booker, house_id, day(1), day(2))["errcode"] == "0"
+    finally:
+        assert quick.stop() == 0
 
 
 # ---- concurrency ----------------------------------------------------------------------------

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 
 from models.user import NAME_COLLATION
-from tests.helpers import (at_once, encode_image, fetch_image, house_cache_generation, id_card, login_ok, profile,
-                           raw_exchange, register, rename, request_head, upload_avatar, verify_identity)
+from tests.helpers import (at_once, encode_image, fetch_image, house_cache_generation, id_card, login_ok,
+                           png_claiming_size, profile, raw_exchange, register, rename, request_head, upload_avatar,
+                           verify_identity)
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -30,14 +31,6 @@ def halves(size, first="red", second="blue"):
     image = Image.new("RGB", size, first)
     image.paste(Image.new("RGB", (size[0] - size[0] // 2, size[1]), second), (size[0] // 2, 0))
     return image
-
-
-def png_claiming_size(width, height):
-    """A tiny PNG whose header announces `width` x `height` pixels: a decompression bomb."""
-    png = bytearray(encode_image(Image.new("L", (8, 8)), "PNG"))
-    png[16:24] = struct.pack(">II", width, height)
-    png[29:33] = struct.pack(">I", zlib.crc32(bytes(png[12:29])))
-    return bytes(png)
 
 
 def animated_gif():

@@ -131,8 +131,10 @@ class PrivateSite:
         self.mariadb = self.stack.enter_context(PrivateMariaDB(self.label))
         self.redis = self.stack.enter_context(PrivateRedis(self.label, durable=True))
         database = f"ihome_{self.label}"
+        # Guests book far more than people would: no cap on what they hold waiting.
         self.server = ServerProcess(self.label, database=database, IHOME_MYSQL_URL=self.mariadb.url(database),
-                                    IHOME_REDIS_URL=self.redis.url).start()
+                                    IHOME_REDIS_URL=self.redis.url, IHOME_GUEST_PENDING_ORDERS="0",
+                                    IHOME_GUEST_PENDING_NIGHTS="0").start()
         self.stack.callback(self.stop_server)
         self.server.wait_ready()
         self.store = self.stack.enter_context(self.redis.client())

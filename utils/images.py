@@ -3,8 +3,13 @@
 The bytes are decoded with Pillow to prove they are a JPEG, PNG, GIF or WebP image, whatever the
 file's name or declared type. What is stored is a fresh encoding of the decoded pixels: upright
 (EXIF orientation applied), without any metadata (EXIF, GPS, comments, colour profiles), scaled
-down to the caller's bound. Opaque images become JPEG; images with transparency become WebP.
-An animated GIF or WebP keeps its first frame. All decoding runs in an executor.
+down to the use's bound. Opaque images become JPEG; images with transparency become WebP.
+An animated GIF or WebP keeps its first frame.
+
+Decoding is what costs: memory grows with the pixels decoded, not with the bytes uploaded (a
+165 KB PNG can announce 40 million pixels). So each use bounds the pixels it decodes, checked
+from the header before anything is decoded; a JPEG is decoded at a reduced scale first (its
+decoder can), and only a few images are decoded at once per process, in an executor.
 """
 import asyncio
 import dataclasses
@@ -17,7 +22,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from utils.errors import RET, ApiError
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "GIF", "WEBP")
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 40_000_000  # announced by a header: beyond this Image.open refuses the file
 JPEG_QUALITY = 85
 WEBP_QUALITY = 85
 
@@ -32,6 +37,15 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 
 @dataclasses.dataclass(frozen=True)
+class ImageUse:
+    """What one kind of upload is for: its form field, the largest side it is stored with, and
+    the most pixels decoded to make it (after a JPEG's reduced-scale decoding)."""
+    field: str
+    max_side: int
+    max_decoded_pixels: int
+
+
+@dataclasses.dataclass(frozen=True)
 class PreparedImage:
     content: bytes
     extension: str  # "jpg" or "webp"
@@ -40,36 +54,44 @@ class PreparedImage:
 
 
 class ImagePipeline:
-    """Built once with the executor that decodes and the largest upload it accepts."""
+    """Built once with the executor that decodes, the largest upload it accepts, and how many
+    images it decodes at once (the others wait their turn)."""
 
-    def __init__(self, executor, max_bytes):
+    def __init__(self, executor, max_bytes, decoders):
         self.executor = executor
         self.max_bytes = max_bytes
+        self.decoding = asyncio.Semaphore(decoders)
 
-    async def prepare(self, data, *, max_side, param):
-        """Decode, check and re-encode `data`; `max_side` bounds both sides (None keeps the size).
+    async def prepare(self, data, use):
+        """Decode, check and re-encode `data` for `use` (an ImageUse).
 
-        Raises ApiError(PARAMERR) about the field `param` for anything that is not an acceptable
-        image."""
+        Raises ApiError(PARAMERR) about the field `use.field` for anything that is not an
+        acceptable image."""
         if not data:
-            raise ApiError(RET.PARAMERR, "图片文件为空", param=param)
+            raise ApiError(RET.PARAMERR, "图片文件为空", param=use.field)
         if len(data) > self.max_bytes:
-            raise ApiError(RET.PARAMERR, f"图片不能超过 {self.max_bytes / 1024 / 1024:g} MB", param=param)
+            raise ApiError(RET.PARAMERR, f"图片不能超过 {self.max_bytes / 1024 / 1024:g} MB", param=use.field)
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                self.executor, functools.partial(_reencode, data, max_side))
+            async with self.decoding:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self.executor, functools.partial(_reencode, data, use))
         except ApiError as error:
-            error.param = param
+            error.param = use.field
             raise
 
 
-def _reencode(data, max_side):
+def _reencode(data, use):
     try:
         with Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS) as source:
-            if max_side and source.format == "JPEG":
-                source.draft("RGB", (max_side, max_side))  # decode big photos at reduced scale
+            if source.format == "JPEG":
+                # decoded at 1/2, 1/4 or 1/8 scale, still at least as large as what is stored
+                source.draft("RGB", _fitted(source.size, use.max_side))
+            # Image.open has read the header only: refuse here and nothing has been decoded.
+            if source.width * source.height > use.max_decoded_pixels:
+                raise ApiError(RET.PARAMERR, f"图片像素过多，不能超过 {use.max_decoded_pixels // 10_000} 万像素，"
+                               "请缩小后再上传")
             source.load()
-            image = ImageOps.exif_transpose(source)
+            image = _scaled_upright(source, use.max_side)
     except UnidentifiedImageError:
         raise ApiError(RET.PARAMERR, "文件不是有效的图片，请上传 JPEG、PNG、GIF 或 WebP 图片") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -77,19 +99,38 @@ def _reencode(data, max_side):
     except DECODE_ERRORS:
         raise ApiError(RET.PARAMERR, "图片文件已损坏或不完整") from None
 
-    if image.mode.startswith("I"):
-        # 16-bit greys: convert() would clip every value above 255 to white
-        image = image.point(lambda value: value / 256).convert("L")
-    if max_side and max(image.size) > max_side:
-        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     transparent = _has_visible_transparency(image)
     image = image.convert("RGBA" if transparent else "RGB")
+    # convert() copies `info`, and the JPEG encoder writes the comment it finds there (a JPEG's
+    # COM segment, a GIF's comment extension): only pixels may leave.
+    image.info.clear()
     out = io.BytesIO()
     if transparent:
         image.save(out, "WEBP", quality=WEBP_QUALITY)
     else:
         image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return PreparedImage(out.getvalue(), "webp" if transparent else "jpg", image.width, image.height)
+
+
+def _fitted(size, max_side):
+    """`size` scaled down to fit max_side x max_side (never up): the size stored."""
+    ratio = min(1, max_side / max(size))
+    return tuple(max(1, round(side * ratio)) for side in size)
+
+
+def _scaled_upright(source, max_side):
+    """The decoded `source` fitted into max_side x max_side, then turned upright.
+
+    Scaling first keeps one full-size copy of the pixels in memory (the box is square, so
+    turning afterwards fits it too); thumbnail() shrinks by whole factors (reduce) before
+    resampling."""
+    image = source
+    if image.mode.startswith("I"):
+        # 16-bit greys: convert() would clip every value above 255 to white
+        image = image.point(lambda value: value / 256).convert("L")
+    if max(image.size) > max_side:
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return ImageOps.exif_transpose(image)
 
 
 def _has_visible_transparency(image):

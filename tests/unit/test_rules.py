@@ -228,6 +228,8 @@ def test_the_cache_name_holds_every_part_of_a_search():
     (4, TODAY - datetime.timedelta(days=1), GUEST, []),
     (5, TODAY, GUEST, []),
     (6, TODAY, LANDLORD, []),
+    (7, TODAY, GUEST, []),  # expired unanswered
+    (7, TODAY, LANDLORD, []),
 ])
 def test_available_actions(status, end_date, viewer, allowed):
     assert available_actions({"status": status, "end_date": end_date}, viewer, TODAY) == allowed

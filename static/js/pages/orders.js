@@ -9,6 +9,7 @@ const STATUS = {
   4: ["已完成", "done"],
   5: ["已取消", "closed"],
   6: ["已拒单", "closed"],
+  7: ["已过期", "closed"],
 };
 const COMMENT_MAX = 1000;
 const REASON_MAX = 256;
