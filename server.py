@@ -8,12 +8,12 @@ import signal
 
 import redis.asyncio
 import redis.exceptions
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-import uvloop
 import tornado.netutil
 import tornado.process
 import tornado.web
+import uvloop
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from tornado.log import access_log
 from tornado.options import options, parse_command_line
 
