@@ -13,8 +13,7 @@ from tornado.web import StaticFileHandler, stream_request_body
 
 from handlers.base import BaseHandler
 from utils.errors import RET, STATUS_MESSAGES, ApiError
-
-MEDIA_CACHE_SECONDS = 365 * 24 * 3600
+from utils.storage import MEDIA_CACHE_CONTROL, MEDIA_CACHE_SECONDS
 
 
 @stream_request_body
@@ -84,11 +83,12 @@ class UploadHandler(BaseHandler):
 
 
 class MediaHandler(StaticFileHandler):
-    """Uploaded media. A content-addressed file never changes, so clients may keep it a year."""
+    """Uploaded media of the local backend. A content-addressed file never changes, so clients
+    may keep it a year."""
 
     def get_cache_time(self, path, modified, mime_type):
         return MEDIA_CACHE_SECONDS
 
     def set_extra_headers(self, path):
-        self.set_header("Cache-Control", f"public, max-age={MEDIA_CACHE_SECONDS}, immutable")
+        self.set_header("Cache-Control", MEDIA_CACHE_CONTROL)
         self.set_header("X-Content-Type-Options", "nosniff")

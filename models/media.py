@@ -4,16 +4,15 @@ Services hold storage keys; this service alone turns bytes into a key and a key 
 a client fetches.
 """
 from utils.images import ImagePipeline
-from utils.storage import LocalStorage
 
 # multipart framing (boundaries, part headers, small fields) around the largest image
 MULTIPART_OVERHEAD = 64 * 1024
 
 
 class Media:
-    def __init__(self, executor, *, root, base_url, max_image_bytes):
+    def __init__(self, executor, storage, *, max_image_bytes):
         self.images = ImagePipeline(executor, max_image_bytes)
-        self.storage = LocalStorage(root, base_url)
+        self.storage = storage  # utils/storage.py: LocalStorage or S3Storage
         self.upload_body_limit = max_image_bytes + MULTIPART_OVERHEAD
 
     async def save_image(self, data, *, max_side, param):
