@@ -8,6 +8,9 @@ import secrets
 
 from tornado.options import define, options
 
+from utils import cache
+from utils.storage import LocalStorage, S3Storage
+
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True,
                "0": False, "false": False, "no": False, "off": False, "": False}
 
@@ -48,6 +51,14 @@ _define("captcha_ip_per_minute", 20, int, "captcha images one client IP may fetc
 _define("web_root", "static/", str, "folder of the single-page frontend, served at /")
 _define("media_root", "media/", str, "folder of uploaded images, served at /media/")
 _define("media_base_url", "/media/", str, "URL prefix of uploaded images in responses")
+_define("media_backend", "local", str, "where uploaded images are stored: 'local' (media_root) or 's3'")
+_define("s3_endpoint_url", "", str, "S3-compatible endpoint, e.g. http://127.0.0.1:8333 (empty: AWS S3)")
+_define("s3_bucket", "ihome-media", str, "bucket of uploaded images (made at start when missing)")
+_define("s3_region", "us-east-1", str, "region of the bucket")
+_define("s3_access_key", "", str, "S3 access key (empty: AWS_ACCESS_KEY_ID and botocore's other sources)")
+_define("s3_secret_key", "", str, "S3 secret key (empty: AWS_SECRET_ACCESS_KEY and botocore's other sources)")
+_define("s3_signed_urls", False, bool, "answer presigned URLs of a private bucket instead of media_base_url + key")
+_define("s3_signed_url_expiry", 86400, int, "seconds a signed image URL stays valid")
 _define("max_image_bytes", 10 * 1024 * 1024, int, "largest accepted image upload in bytes")
 _define("image_decoders", 0, int, "images each process decodes at once; more wait (0 = one per CPU)")
 _define("uploads_per_hour", 100, int, "images one user may upload per hour (0 = no limit)")
@@ -69,3 +80,26 @@ def cookie_secret():
 
 # Made at import, before server.py forks, so that every worker signs with the same key.
 _random_secret = secrets.token_urlsafe(32)
+
+
+def media_storage():
+    """The store of uploaded images that the options name (README, "Configuration")."""
+    if options.media_backend == "local":
+        return LocalStorage(options.media_root, options.media_base_url)
+    if options.media_backend != "s3":
+        raise SystemExit(f"--media_backend={options.media_backend!r}: use local or s3")
+    expiry = None
+    if options.s3_signed_urls:
+        expiry = options.s3_signed_url_expiry
+        # Cached pages hold the URLs signed when they were built, up to cache.TTL ago: every URL
+        # a client receives must still have at least as long again to live.
+        if expiry < 2 * cache.TTL:
+            raise SystemExit(f"--s3_signed_url_expiry must be at least {2 * cache.TTL} seconds "
+                             f"(twice the {cache.TTL} s that cached pages live)")
+    try:
+        return S3Storage(bucket=options.s3_bucket, base_url=options.media_base_url,
+                         endpoint_url=options.s3_endpoint_url or None, region=options.s3_region,
+                         access_key=options.s3_access_key or None, secret_key=options.s3_secret_key or None,
+                         signed_url_expiry=expiry)
+    except ValueError as error:
+        raise SystemExit(f"--media_backend=s3: {error}") from None

@@ -58,9 +58,9 @@ class Application(tornado.web.Application):
         clock = SiteClock(options.timezone)
         cache = Cache(redis_client)
         self.sessions = Sessions(redis_client, db)
-        self.media = Media(self.cpu_executor, redis_client, root=options.media_root,
-                           base_url=options.media_base_url, max_image_bytes=options.max_image_bytes,
-                           image_decoders=options.image_decoders or cpus,
+        self.media_storage = config.media_storage()  # its S3 client is made in serve(), closed in close()
+        self.media = Media(self.cpu_executor, self.media_storage, redis_client,
+                           max_image_bytes=options.max_image_bytes, image_decoders=options.image_decoders or cpus,
                            uploads_per_hour=options.uploads_per_hour)
         self.users = Users(db, self.sessions, cache, self.media, clock)
         self.passport = Passport(redis_client, self.users, self.hasher, load_backend(options.sms_backend),
@@ -74,7 +74,8 @@ class Application(tornado.web.Application):
         self.page_policy = page_policy(options.media_base_url)
         self.in_flight = 0
         super().__init__(
-            routes(os.path.abspath(options.web_root), os.path.abspath(options.media_root)),
+            routes(os.path.abspath(options.web_root),
+                   os.path.abspath(options.media_root) if options.media_backend == "local" else None),
             cookie_secret=config.cookie_secret(),
             xsrf_cookies=True,
             xsrf_cookie_kwargs={"samesite": "Lax"},
@@ -92,6 +93,7 @@ class Application(tornado.web.Application):
     async def close(self):
         self.hasher.close()
         self.cpu_executor.shutdown(wait=False, cancel_futures=True)
+        await self.media_storage.close()
         await self.db.close()
         await self.redis.aclose()
 
@@ -121,6 +123,7 @@ async def serve(sockets):
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_TIMEOUT,
         retry=Retry(NoBackoff(), 1), retry_on_error=[redis.exceptions.ConnectionError])
     app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
+    await app.media_storage.start()
     # API handlers stream their bodies and bound them themselves (handlers/base.py); this cap is
     # for the static files, which do not stream and take no body.
     server = EnvelopeHTTPServer(app, xheaders=options.xheaders, max_body_size=JSON_BODY_LIMIT)

@@ -5,12 +5,14 @@ from handlers.upload import MediaHandler
 
 
 def routes(web_root, media_root):
+    """`media_root`: the folder of uploaded images served at /media/, None when they live elsewhere."""
+    media = [(r"/media/(.*)$", MediaHandler, {"path": media_root})] if media_root else []
     return [
         *passport.ROUTES,
         *profile.ROUTES,
         *house.ROUTES,
         *order.ROUTES,
         (r"/api(?:/.*)?$", ApiNotFoundHandler),
-        (r"/media/(.*)$", MediaHandler, {"path": media_root}),
+        *media,
         (r"/(.*)$", WebRootHandler, {"path": web_root, "default_filename": "index.html"}),
     ]

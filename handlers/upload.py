@@ -10,8 +10,7 @@ from tornado.web import StaticFileHandler
 from handlers.base import BaseHandler
 from handlers.security import SecureHeaders
 from utils.errors import RET, ApiError
-
-MEDIA_CACHE_SECONDS = 365 * 24 * 3600
+from utils.storage import MEDIA_CACHE_CONTROL, MEDIA_CACHE_SECONDS
 
 
 class UploadHandler(BaseHandler):
@@ -38,10 +37,11 @@ class UploadHandler(BaseHandler):
 
 
 class MediaHandler(SecureHeaders, StaticFileHandler):
-    """Uploaded media. A content-addressed file never changes, so clients may keep it a year."""
+    """Uploaded media of the local backend. A content-addressed file never changes, so clients
+    may keep it a year."""
 
     def get_cache_time(self, path, modified, mime_type):
         return MEDIA_CACHE_SECONDS
 
     def set_extra_headers(self, path):
-        self.set_header("Cache-Control", f"public, max-age={MEDIA_CACHE_SECONDS}, immutable")
+        self.set_header("Cache-Control", MEDIA_CACHE_CONTROL)

@@ -7,7 +7,6 @@ a client fetches.
 from utils.errors import RET, ApiError
 from utils.images import ImagePipeline
 from utils.lua import LuaScript
-from utils.storage import LocalStorage
 
 # multipart framing (boundaries, part headers, small fields) around the largest image
 MULTIPART_OVERHEAD = 64 * 1024
@@ -25,9 +24,9 @@ return 0
 
 
 class Media:
-    def __init__(self, executor, redis, *, root, base_url, max_image_bytes, image_decoders, uploads_per_hour):
+    def __init__(self, executor, storage, redis, *, max_image_bytes, image_decoders, uploads_per_hour):
         self.images = ImagePipeline(executor, max_image_bytes, image_decoders)
-        self.storage = LocalStorage(root, base_url)
+        self.storage = storage  # utils/storage.py: LocalStorage or S3Storage
         self.redis = redis
         self.uploads_per_hour = uploads_per_hour  # 0: no limit
         self.upload_body_limit = max_image_bytes + MULTIPART_OVERHEAD

