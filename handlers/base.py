@@ -21,6 +21,7 @@ log = logging.getLogger("ihome")
 SESSION_COOKIE = "session_id"
 SESSION_COOKIE_DAYS = 30
 JSON_BODY_LIMIT = 64 * 1024
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # Failures of the stores themselves: the client can only retry later (503 + 4001).
 UNREACHABLE = (pymysql.err.OperationalError, pymysql.err.InterfaceError,
@@ -69,8 +70,8 @@ class BaseHandler(SecureHeaders, RequestHandler):
     before any of the body is read, a chunked body as soon as it runs over, and no more than
     the limit is ever kept. The body is parsed when the handler first reads `self.args`.
 
-    Tornado checks the XSRF token before `prepare`, that is before the body has arrived: writes
-    carry it in the `X-XSRFToken` header (an `_xsrf` field in the body is not seen).
+    Writes carry the XSRF token in the `X-XSRFToken` header, or a form in its `_xsrf` field
+    (`check_xsrf_cookie`).
     """
     body_limit = JSON_BODY_LIMIT
 
@@ -104,6 +105,26 @@ class BaseHandler(SecureHeaders, RequestHandler):
             raise ApiError(RET.PARAMERR, STATUS_MESSAGES[400], status=400)
         if declared is not None and int(declared) > self.body_limit:
             raise ApiError(RET.PARAMERR, STATUS_MESSAGES[413], status=413)
+
+    def check_xsrf_cookie(self):
+        """Tornado checks the token before `prepare`, when a streamed body has not arrived. A form
+        may carry it as its `_xsrf` field: a form write that brings no token in a header or the
+        query string has it checked once the body is in, before its method runs."""
+        headers = self.request.headers
+        in_head = headers.get("X-Xsrftoken") or headers.get("X-Csrftoken") or "_xsrf" in self.request.query_arguments
+        if not in_head and headers.get("Content-Type", "").startswith(FORM_TYPES):
+            name = self.request.method.lower()
+            setattr(self, name, self._checking_xsrf_in_body(getattr(self, name)))
+        else:
+            super().check_xsrf_cookie()
+
+    def _checking_xsrf_in_body(self, method):
+        @functools.wraps(method)
+        async def checked(*args, **kwargs):
+            self._read_body()
+            super(BaseHandler, self).check_xsrf_cookie()
+            return await method(*args, **kwargs)
+        return checked
 
     def data_received(self, chunk):
         if self._finished:
@@ -160,6 +181,8 @@ class BaseHandler(SecureHeaders, RequestHandler):
                                                           self.request.headers)
                 except tornado.httputil.HTTPInputError:
                     raise ApiError(RET.PARAMERR, "表单格式错误", status=400) from None
+                for name, values in self.request.body_arguments.items():
+                    self.request.arguments.setdefault(name, []).extend(values)
         return self.request.body
 
     def _parse_arguments(self, *form_sources):

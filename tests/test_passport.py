@@ -495,6 +495,19 @@ def test_post_without_xsrf_token_is_refused(server):
     assert response.json()["errcode"] == "4101"
 
 
+def test_a_form_may_carry_the_xsrf_token_as_a_field(server):
+    import httpx
+    with httpx.Client(base_url=server.url) as browser:
+        browser.get("/api/check_login")
+        form = {"mobile": MOBILE, "password": "x" * 8}
+        checked = browser.post("/api/login", data={**form, "_xsrf": browser.cookies["_xsrf"]})
+        assert (checked.status_code, checked.json()["errcode"]) == (200, "4102")  # let through: no such user
+        for token in ("wrong", ""):
+            refused = browser.post("/api/login", data={**form, "_xsrf": token})
+            assert (refused.status_code, refused.json()["errcode"]) == (403, "4101")
+        assert browser.post("/api/logout", data={}).status_code == 403  # an empty form names no token
+
+
 def test_xsrf_cookie_is_set_by_check_login_and_pages(server):
     import httpx
     assert "_xsrf" in httpx.get(server.url + "/api/check_login").cookies

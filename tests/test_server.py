@@ -5,10 +5,10 @@ import time
 
 import httpx
 
-from tests.conftest import ApiClient, ServerProcess, drop_database, mysql_connect
+from tests.conftest import TEST_DB, ApiClient, ServerProcess, drop_database, mysql_connect
 from tests.helpers import at_once, register, request_sms_code
 
-RACE_DB = "ihome_test_race"
+RACE_DB = f"{TEST_DB}_race"  # another run, on another IHOME_TEST_DB, has its own
 
 
 def applied_migrations(database):
