@@ -1,8 +1,6 @@
 """Contract §4.2 through HTTP: profile, avatar uploads, display name, real-name verification."""
 import datetime
-import json
 import shutil
-import socket
 import struct
 import zlib
 
@@ -10,7 +8,7 @@ import pytest
 from PIL import Image
 
 from tests.helpers import (at_once, encode_image, fetch_image, house_cache_generation, id_card, login_ok, profile,
-                           register, rename, upload_avatar, verify_identity)
+                           raw_upload, register, rename, upload_avatar, verify_identity)
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -187,29 +185,8 @@ def test_file_over_the_size_limit_is_refused(client, user):
     assert profile(client)["avatar"] is None
 
 
-def raw_upload(server, client, headers, body_parts=()):
-    """Send an upload by hand (headers, then `body_parts`) and read the first answer: the status
-    and the decoded JSON body."""
-    cookies = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
-    head = "".join(f"{name}: {value}\r\n" for name, value in {
-        "Host": f"127.0.0.1:{server.port}", "Cookie": cookies,
-        "X-XSRFToken": client.cookies["_xsrf"],
-        "Content-Type": "multipart/form-data; boundary=xyz", **headers}.items())
-    with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
-        sock.sendall(f"POST /api/profile/avatar HTTP/1.1\r\n{head}\r\n".encode())
-        for part in body_parts:
-            sock.sendall(part)
-        received = b""
-        while chunk := sock.recv(65536):
-            received += chunk
-    head, _, rest = received.partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
-    fields = dict(line.split(": ", 1) for line in lines[1:])
-    return int(lines[0].split()[1]), json.loads(rest[:int(fields["Content-Length"])])
-
-
 def test_declared_oversized_body_is_refused_before_it_is_read(server, client, user):
-    status, body = raw_upload(server, client, {"Content-Length": str(1024 ** 3)})
+    status, body = raw_upload(server.url, client, {"Content-Length": str(1024 ** 3)})
     assert status == 413
     assert body["errcode"] == "4103"
 
@@ -218,7 +195,7 @@ def test_chunked_body_running_over_the_limit_is_refused(server, client, user):
     chunk = b"\0" * 65536
     full_chunks = [b"10000\r\n" + chunk + b"\r\n"] * (UPLOAD_BODY_LIMIT // len(chunk))
     # one byte over the limit, and nothing after it: the server has read all that was sent
-    status, body = raw_upload(server, client, {"Transfer-Encoding": "chunked"},
+    status, body = raw_upload(server.url, client, {"Transfer-Encoding": "chunked"},
                               [*full_chunks, b"1\r\nx"])
     assert status == 413
     assert body["errcode"] == "4103"
