@@ -69,9 +69,12 @@ class ServerProcess:
         OUTPUT.mkdir(exist_ok=True)
         shutil.rmtree(self.media_root, ignore_errors=True)
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen([sys.executable, "server.py", f"--port={self.port}"],
-                                        cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=self.log,
+                                        stderr=subprocess.STDOUT)
         return self
+
+    def command(self):
+        return [sys.executable, "server.py", f"--port={self.port}"]
 
     def wait_ready(self, timeout=60):
         deadline = time.monotonic() + timeout
@@ -99,8 +102,8 @@ class ServerProcess:
 class ApiClient(httpx.Client):
     """A browser-like client: keeps cookies and sends the XSRF token with every write."""
 
-    def __init__(self, base_url):
-        super().__init__(base_url=base_url, timeout=30)
+    def __init__(self, base_url, **options):
+        super().__init__(base_url=base_url, timeout=30, **options)
         self.get("/api/check_login")
 
     def request(self, method, url, **kwargs):
@@ -142,17 +145,22 @@ def db_conn(server):
     conn.close()
 
 
-@pytest.fixture(autouse=True)
-def clean_state(db_conn, redis_client):
-    """Every test starts with reference data only and an empty Redis db."""
-    with db_conn.cursor() as cur:
+def empty_database(conn, database):
+    """Delete every row but the reference data."""
+    with conn.cursor() as cur:
         cur.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = %s",
-                    (TEST_DB,))
+                    (database,))
         tables = [row[0] for row in cur.fetchall() if row[0] not in REFERENCE_TABLES]
         cur.execute("SET FOREIGN_KEY_CHECKS = 0")
         for table in tables:
-            cur.execute(f"DELETE FROM `{table}`")
+            cur.execute(f"DELETE FROM `{database}`.`{table}`")
         cur.execute("SET FOREIGN_KEY_CHECKS = 1")
+
+
+@pytest.fixture(autouse=True)
+def clean_state(db_conn, redis_client):
+    """Every test starts with reference data only and an empty Redis db."""
+    empty_database(db_conn, TEST_DB)
     redis_client.flushdb()
 
 

@@ -5,14 +5,17 @@ Fixtures stay in conftest.py. Where a call has two uses, there are two names: th
 asserts success and returns what a set-up step needs next.
 """
 import datetime
+import http.client
 import io
 import json
 import socket
 import struct
 import threading
+import urllib.parse
 import zlib
 import zoneinfo
 
+import httpx
 from PIL import Image
 
 SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -108,6 +111,11 @@ def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
     return client.api("GET", "/api/check_login")["data"]
 
 
+def check_login(base_url, session_cookie):
+    """check_login's answer to a request carrying only this session cookie (from any browser)."""
+    return httpx.get(base_url + "/api/check_login", cookies={"session_id": session_cookie}).json()
+
+
 def login(client, mobile, password=DEFAULT_PASSWORD):
     return client.api("POST", "/api/login", json={"mobile": mobile, "password": password})
 
@@ -175,6 +183,26 @@ def fetch_image(client, url):
 
 def upload_avatar(client, content, filename="avatar.jpg", content_type="image/jpeg", field="avatar"):
     return client.api("POST", "/api/profile/avatar", files={field: (filename, content, content_type)})
+
+
+def raw_upload(base_url, client, headers, body_parts=()):
+    """Send an avatar upload by hand (the client's cookies and token, `headers`, then `body_parts`)
+    and read the first answer: the status and the decoded JSON body."""
+    address = urllib.parse.urlsplit(base_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+    try:
+        connection.putrequest("POST", "/api/profile/avatar", skip_accept_encoding=True)
+        for name, value in {"Cookie": "; ".join(f"{name}={value}" for name, value in client.cookies.items()),
+                            "X-XSRFToken": client.cookies["_xsrf"],
+                            "Content-Type": "multipart/form-data; boundary=xyz", **headers}.items():
+            connection.putheader(name, value)
+        connection.endheaders()
+        for part in body_parts:
+            connection.send(part)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
 
 
 def upload_photo(client, house_id, content=None):

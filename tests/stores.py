@@ -1,8 +1,8 @@
 """Private MariaDB, Redis and S3 servers for the tests that kill and restart them.
 
-Each runs from this machine's own binaries on a spare loopback port with a data folder under
-test-output/, is bounded in time at every step, and is always stopped at the end; the shared
-servers on 3306 and 6379 are never touched.
+Each runs from this machine's own binaries on a spare port, on loopback unless given another
+address of this machine, with a data folder under test-output/; it is bounded in time at every
+step and always stopped at the end. The shared servers on 3306 and 6379 are never touched.
 """
 import contextlib
 import json
@@ -25,7 +25,8 @@ from tests.conftest import OUTPUT, free_port
 START_TIMEOUT = 60
 
 
-def _wait_until(ready, what, timeout=START_TIMEOUT):
+def wait_until(ready, what, timeout=START_TIMEOUT):
+    """Poll `ready()` until it returns true (an exception counts as not yet); bounded."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with contextlib.suppress(Exception):
@@ -41,7 +42,8 @@ class PrivateServer:
 
     name = None
 
-    def __init__(self, label):
+    def __init__(self, label, address="127.0.0.1"):
+        self.address = address
         self.port = free_port()
         self.folder = OUTPUT / f"{self.name}-{label}"
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -59,7 +61,11 @@ class PrivateServer:
         self.process = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         log.close()
-        _wait_until(self.is_ready, f"{self.name} on port {self.port}")
+        try:
+            wait_until(self.is_ready, f"{self.name} on port {self.port}")
+        except BaseException:
+            self.stop()  # a server that never came up is no one's to stop later
+            raise
         return self
 
     def kill(self):
@@ -90,17 +96,20 @@ class PrivateRedis(PrivateServer):
 
     name = "redis"
 
-    def __init__(self, label, durable=False):
-        super().__init__(label)
+    def __init__(self, label, durable=False, address="127.0.0.1"):
+        super().__init__(label, address)
         self.durable = durable
 
     def command(self):
-        return ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                "--dbfilename", "dump.rdb", "--save", "", "--protected-mode", "yes",
+        return ["redis-server", "--port", str(self.port), "--bind", self.address, "--dir", str(self.folder),
+                "--dbfilename", "dump.rdb", "--save", "",
+                # protected mode refuses every client but loopback ones without a password; another
+                # address is one of this machine's own private ones (tests/hosts.py)
+                "--protected-mode", "yes" if self.address == "127.0.0.1" else "no",
                 "--appendonly", "yes" if self.durable else "no", "--appendfsync", "always"]
 
     def client(self):
-        return redis.Redis(port=self.port, socket_timeout=10, decode_responses=True)
+        return redis.Redis(host=self.address, port=self.port, socket_timeout=10, decode_responses=True)
 
     def is_ready(self):
         with self.client() as client:
@@ -108,13 +117,18 @@ class PrivateRedis(PrivateServer):
 
     @property
     def url(self):
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://{self.address}:{self.port}/0"
 
 
 class PrivateMariaDB(PrivateServer):
-    """mariadbd with a data folder of its own, made by mariadb-install-db."""
+    """mariadbd with a data folder of its own, made by mariadb-install-db. Its root user logs in
+    from this machine only, so the tests' own connections go through its unix socket."""
 
     name = "mariadb"
+
+    @property
+    def socket_path(self):
+        return self.folder / "mariadb.sock"
 
     def start(self):
         if not (self.folder / "data").exists():
@@ -125,20 +139,23 @@ class PrivateMariaDB(PrivateServer):
 
     def command(self):
         return ["mariadbd", "--no-defaults", f"--datadir={self.folder / 'data'}", f"--port={self.port}",
-                "--bind-address=127.0.0.1", f"--socket={self.folder / 'mariadb.sock'}",
+                f"--bind-address={self.address}", f"--socket={self.socket_path}",
                 f"--pid-file={self.folder / 'mariadb.pid'}", "--user=root", "--skip-log-bin",
                 "--innodb-buffer-pool-size=64M", "--skip-name-resolve"]
 
     def connect(self, database=None):
-        return pymysql.connect(host="127.0.0.1", port=self.port, user="root", password="", database=database,
-                               autocommit=True, charset="utf8mb4", connect_timeout=5)
+        return pymysql.connect(unix_socket=str(self.socket_path), user="root", password="",
+                               database=database, autocommit=True, charset="utf8mb4", connect_timeout=5)
 
     def is_ready(self):
+        # PyMySQL leaks the socket of a failed unix socket connection: try it first by hand.
+        with socket.socket(socket.AF_UNIX) as probe:
+            probe.connect(str(self.socket_path))
         with self.connect() as conn:
             return conn.open
 
-    def url(self, database):
-        return f"mysql://root:@127.0.0.1:{self.port}/{database}"
+    def url(self, database, user="root", password=""):
+        return f"mysql://{user}:{password}@{self.address}:{self.port}/{database}"
 
 
 def free_ports(count):

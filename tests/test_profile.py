@@ -9,8 +9,7 @@ from PIL import Image
 
 from models.user import NAME_COLLATION
 from tests.helpers import (at_once, encode_image, fetch_image, house_cache_generation, id_card, login_ok,
-                           png_claiming_size, profile, raw_exchange, register, rename, request_head, upload_avatar,
-                           verify_identity)
+                           png_claiming_size, profile, raw_upload, register, rename, upload_avatar, verify_identity)
 
 MOBILE = "13800138000"
 OTHER_MOBILE = "13900139000"
@@ -179,23 +178,14 @@ def test_file_over_the_size_limit_is_refused(client, user):
     assert profile(client)["avatar"] is None
 
 
-def raw_upload(server, client, headers, body_parts=()):
-    """Send an upload by hand (headers, then `body_parts`) and read the answer: the status and
-    the decoded JSON body."""
-    head = request_head(client, "POST", "/api/profile/avatar",
-                        {"Content-Type": "multipart/form-data; boundary=xyz", **headers})
-    status, _, body = raw_exchange(server.port, head, *body_parts)
-    return status, body
-
-
 def test_declared_oversized_body_is_refused_before_it_is_read(server, client, user):
-    status, body = raw_upload(server, client, {"Content-Length": str(1024 ** 3)})
+    status, body = raw_upload(server.url, client, {"Content-Length": str(1024 ** 3)})
     assert status == 413
     assert body["errcode"] == "4103"
 
 
 def test_a_content_length_of_other_digits_is_a_bad_request(server, client, user):
-    status, body = raw_upload(server, client, {"Content-Length": "\u00b2"})  # ², a digit to str.isdigit
+    status, body = raw_upload(server.url, client, {"Content-Length": "\u00b2"})  # ², a digit to str.isdigit
     assert (status, body["errcode"]) == (400, "4103")
 
 
@@ -203,7 +193,7 @@ def test_chunked_body_running_over_the_limit_is_refused(server, client, user):
     chunk = b"\0" * 65536
     full_chunks = [b"10000\r\n" + chunk + b"\r\n"] * (UPLOAD_BODY_LIMIT // len(chunk))
     # one byte over the limit, and nothing after it: the server has read all that was sent
-    status, body = raw_upload(server, client, {"Transfer-Encoding": "chunked"},
+    status, body = raw_upload(server.url, client, {"Transfer-Encoding": "chunked"},
                               [*full_chunks, b"1\r\nx"])
     assert status == 413
     assert body["errcode"] == "4103"

@@ -7,12 +7,11 @@ import itertools
 import threading
 import time
 
-import httpx
 import pytest
 
 from tests.conftest import TEST_DB, ApiClient, ServerProcess, drop_database
-from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act_ok, at_once, book_ok, day, detail, publish_house,
-                           register, search, verify_identity)
+from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act_ok, at_once, book_ok, check_login, day, detail,
+                           publish_house, register, search, verify_identity)
 from tests.stores import PrivateMariaDB, PrivateRedis
 
 ROLLBACK_DB = f"{TEST_DB}_rollback"
@@ -22,10 +21,6 @@ def free_house_ids(client, first, last):
     body = search(client, "/api/house/list2", sd=first.isoformat(), ed=last.isoformat())
     assert body["errcode"] == "0", body
     return {house["house_id"] for house in body["data"]}
-
-
-def check_login(base_url, session_cookie):
-    return httpx.get(base_url + "/api/check_login", cookies={"session_id": session_cookie}).json()
 
 
 @pytest.fixture
