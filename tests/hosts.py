@@ -28,13 +28,14 @@ import httpx
 
 from scripts.nginx_site import render
 from tests.conftest import OUTPUT, ROOT, TEST_DB, ApiClient, ServerProcess, empty_database
-from tests.stores import PrivateMariaDB, PrivateRedis, PrivateServer, wait_until
+from tests.stores import PrivateMariaDB, PrivateRedis, PrivateS3, PrivateServer, wait_until
 
 TAG = hashlib.sha256(TEST_DB.encode()).hexdigest()[:4]
 PREFIX = f"ihh{TAG}"  # of every namespace and link; a link name has at most 15 characters
 LABEL = f"hosts-{TAG}"  # of every folder under test-output/
 SUBNET = f"10.250.{int(TAG[:2], 16)}"  # .0/24
-GATEWAY = f"{SUBNET}.1"  # the bridge: where MariaDB and Redis listen
+GATEWAY = f"{SUBNET}.1"  # the bridge: where MariaDB, Redis and S3 listen
+MEDIA_BUCKET = "ihome-media"
 HOST_ADDRESSES = {"a": f"{SUBNET}.11", "b": f"{SUBNET}.12"}
 APP_PORT = 8000
 DATABASE = "ihome"
@@ -261,12 +262,18 @@ class Site:
         with self.mariadb.connect() as conn, conn.cursor() as cur:  # README, "Running in production"
             cur.execute(f"CREATE USER '{APP_USER}'@'{SUBNET}.%' IDENTIFIED BY '{APP_PASSWORD}'")
             cur.execute(f"GRANT ALL PRIVILEGES ON `{DATABASE}`.* TO '{APP_USER}'@'{SUBNET}.%'")
-        self.media_root = OUTPUT / f"media-{LABEL}"  # shared by the hosts, as a network mount would be
+        # Images in object storage that both hosts and every browser reach.
+        self.s3 = self.stack.enter_context(PrivateS3(LABEL, public_buckets=[MEDIA_BUCKET], address=GATEWAY))
+        self.media_root = OUTPUT / f"media-{LABEL}"  # nginx's /media/ folder, as a network mount would be
         shutil.rmtree(self.media_root, ignore_errors=True)
         self.stack.callback(shutil.rmtree, self.media_root, ignore_errors=True)  # once the hosts stopped
         self.hosts = [AppHost(host, IHOME_MYSQL_URL=self.mariadb.url(DATABASE, APP_USER, APP_PASSWORD),
                               IHOME_REDIS_URL=self.redis.url, IHOME_MEDIA_ROOT=str(self.media_root),
-                              IHOME_MEDIA_BASE_URL="/media/", IHOME_MAX_IMAGE_BYTES=str(MAX_IMAGE_BYTES),
+                              IHOME_MEDIA_BACKEND="s3", IHOME_S3_ENDPOINT_URL=self.s3.url,
+                              IHOME_S3_BUCKET=MEDIA_BUCKET, IHOME_S3_REGION=self.s3.region,
+                              IHOME_S3_ACCESS_KEY=self.s3.access_key, IHOME_S3_SECRET_KEY=self.s3.secret_key,
+                              IHOME_MEDIA_BASE_URL=f"{self.s3.url}/{MEDIA_BUCKET}/",
+                              IHOME_MAX_IMAGE_BYTES=str(MAX_IMAGE_BYTES),
                               IHOME_SMS_IP_DAILY_LIMIT=str(SMS_IP_DAILY_LIMIT),
                               # the load's guests hold more waiting bookings than people would
                               IHOME_GUEST_PENDING_ORDERS="0", IHOME_GUEST_PENDING_NIGHTS="0")

