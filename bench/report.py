@@ -9,6 +9,8 @@ MAIN = "one process"
 LOGGING_INFO = "access log on"
 TWO_PROCESSES = "--processes=2"
 STRESS = "stress: "  # followed by the scenario's name
+HOSTS_DIRECT = "2-host site: one host direct"
+HOSTS_NGINX = "2-host site: through nginx"
 
 # The issue's targets, as ratios to the bare-Tornado baseline of the same run.
 CACHED_MIN_RATIO = 0.6
@@ -88,6 +90,21 @@ def variant_table(results):
             lines.append([row.endpoint.label, row.section, *_measured_cells(results, row.measurement),
                           _relative(row.measurement, one_process), row.note])
     return _table(["endpoint", "variant", "req/s", "p50 ms", "p99 ms", "× baseline", "× one process", "note"], lines)
+
+
+def hosts_table(results):
+    """Each cached read through nginx to both hosts, beside the same read sent to one host
+    directly: the proxy's cost per request is the difference of their p50."""
+    lines = []
+    for row in results.rows:
+        if row.section == HOSTS_NGINX:
+            direct = results.find(HOSTS_DIRECT, row.endpoint.key)
+            cost = f"{row.measurement.p50_ms - direct.p50_ms:+.2f}" if row.measurement and direct else "–"
+            lines.append([row.endpoint.label, "one host direct", *_measured_cells(results, direct), "1.00×", "–"])
+            lines.append([row.endpoint.label, "nginx, 2 hosts", *_measured_cells(results, row.measurement),
+                          _relative(row.measurement, direct), cost])
+    return _table(["endpoint", "via", "req/s", "p50 ms", "p99 ms", "× baseline", "× one host direct",
+                   "nginx's p50 cost, ms"], lines)
 
 
 def describe_load(summary):
@@ -230,6 +247,20 @@ def render(bench, args, command, facts, elapsed):
         stress_table(results, bench.stress),
         "",
     ]
+    if results.sections(HOSTS_NGINX):
+        sections += [
+            "## Two hosts behind nginx",
+            "",
+            "The two-host site of `tests/test_hosts.py` (README, \"Running in production\"): two network "
+            "namespaces each running `python server.py --xheaders` (unpinned), a private MariaDB, Redis and "
+            "S3 server on the bridge between them, and a private nginx with the shipped site in front. Each "
+            "cached read is loaded through nginx (both hosts, keepalive to them) and, just before, sent "
+            "straight to one host; wrk stays on the load core. The data is one published house with a photo, "
+            "so these rows compare the paths, not the database.",
+            "",
+            hosts_table(results),
+            "",
+        ]
     if bench.profiles:
         sections += ["## Profiles (py-spy, idle time excluded)", "", profile_section(bench.profiles)]
     return "\n".join(sections)

@@ -139,6 +139,12 @@ class Server:
         self.stop()
 
 
+@dataclasses.dataclass(frozen=True)
+class Address:
+    """A server somebody else started, to measure."""
+    url: str
+
+
 def check_answer(url, endpoint, headers):
     """None when `endpoint` answers correctly, else why not: wrk counts answers, not their content."""
     request = urllib.request.Request(url + endpoint.path, headers=dict(h.split(": ", 1) for h in headers))
@@ -326,8 +332,31 @@ class Bench:
                     for endpoint in cached:
                         self.measure(server, endpoint, report.TWO_PROCESSES, largest)
 
+            if self.args.hosts and cached:
+                log("scenario: 2 hosts behind nginx (network namespaces)")
+                self.two_hosts([e.key for e in cached], today)
+
             log("baseline, after")
             self.measure_baseline(baseline)
+
+    def two_hosts(self, keys, today):
+        """The cached reads on the two-host site of tests/test_hosts.py, through nginx and to one
+        host directly, each pair measured back to back."""
+        from tests.helpers import publish_house, register, upload_photo, verify_identity
+        from tests.hosts import Site
+
+        with Site() as site:
+            landlord = site.browser()
+            register(landlord, site.store, BENCH_MOBILE, BENCH_PASSWORD)
+            verify_identity(landlord)
+            house_id = publish_house(landlord)
+            upload_photo(landlord, house_id)
+            area_id = landlord.api("GET", f"/api/house/info?house_id={house_id}")["data"]["area_id"]
+            direct, through_nginx = Address(site.hosts[0].url), Address(site.url)
+            for endpoint in endpoints(house_id, area_id, today):
+                if endpoint.key in keys:
+                    self.measure(direct, endpoint, report.HOSTS_DIRECT, None)
+                    self.measure(through_nginx, endpoint, report.HOSTS_NGINX, None)
 
 
 def machine_facts(args):
@@ -376,6 +405,8 @@ def parse_args(argv=None):
     parser.add_argument("--redis_url", default="redis://127.0.0.1:6379/10",
                         help="Redis db of the benchmark (emptied at every server start)")
     parser.add_argument("--timezone", default="Asia/Shanghai", help="the site's zone, for the search dates")
+    parser.add_argument("--hosts", action=argparse.BooleanOptionalAction, default=True,
+                        help="the 2-hosts-behind-nginx scenario (needs root and nginx; default on)")
     parser.add_argument("--out", type=pathlib.Path, help="report file (default docs/performance.md)")
     args = parser.parse_args(argv)
     quick = args.quick
