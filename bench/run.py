@@ -183,11 +183,12 @@ class Browser:
         answer = self.post("/api/login", {"mobile": mobile, "password": password})
         if answer["errcode"] != "0":
             self.get("/api/piccode?cur=benchsetup")
-            captcha = self.store.get("pic_code_benchsetup").decode()
+            run_id = self.store.info("server")["run_id"]  # captchas and codes are filed under it
+            captcha = self.store.get(f"pic_code_benchsetup:{run_id}").decode()
             answer = self.post("/api/smscode", {"mobile": mobile, "piccode": captcha, "piccode_id": "benchsetup"})
             if answer["errcode"] != "0":
                 raise SystemExit(f"cannot log the benchmark user in: smscode answered {answer}")
-            code = self.store.get(f"sms_code_{mobile}").decode()
+            code = self.store.get(f"sms_code_{mobile}:{run_id}").decode()
             answer = self.post("/api/register", {"mobile": mobile, "phonecode": code, "password": password})
             if answer["errcode"] != "0":
                 raise SystemExit(f"cannot register the benchmark user: {answer}")

@@ -26,3 +26,8 @@ class LuaScript:
 # snapshot, or after a failover to a lagging replica, is filed under it: whatever such a
 # rollback restores sits under a run id no longer current.
 INCARNATION = "local incarnation = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')\n"
+
+# Files every key a script is given under that run id: KEYS[i] becomes `KEYS[i]:<run id>`. For
+# single-use state (a captcha, an SMS code and its wrong attempts), which a rollback would give
+# back unused: after a restart or a failover, every one in flight is gone and is asked for anew.
+KEYS_OF_THIS_INCARNATION = INCARNATION + "for i = 1, #KEYS do KEYS[i] = KEYS[i] .. ':' .. incarnation end\n"
