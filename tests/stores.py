@@ -227,3 +227,84 @@ class PrivateS3(PrivateServer):
         # flag moves, and leaves the files behind.
         for component, port in self.grpc_ports.items():
             pathlib.Path(f"/tmp/seaweedfs-{component}-grpc-{port}.sock").unlink(missing_ok=True)
+
+
+class PrivateRedisReplica(PrivateRedis):
+    """A redis-server replicating `master` (`--replicaof`), persisting nothing; ready once its
+    link to the master is up, that is once it holds the master's data."""
+
+    name = "redis-replica"
+
+    def __init__(self, label, master):
+        super().__init__(label)
+        self.master = master
+
+    def start(self):
+        with self.master.client() as master:
+            master.config_set("repl-diskless-sync-delay", 0)  # the first sync at once, not 5 s later
+        return super().start()
+
+    def command(self):
+        return [*super().command(), "--replicaof", "127.0.0.1", str(self.master.port)]
+
+    def is_ready(self):
+        return self.link_status() == "up"
+
+    def link_status(self):
+        with self.client() as client:
+            return client.info("replication")["master_link_status"]
+
+    def lag(self):
+        """How much of the master's replication stream this replica has not applied (bytes)."""
+        with self.master.client() as master, self.client() as replica:
+            return master.info("replication")["master_repl_offset"] - replica.info("replication")["slave_repl_offset"]
+
+    def wait_caught_up(self):
+        _wait_until(lambda: self.lag() == 0, f"replica on port {self.port} catching up")
+
+    def wait_master_lost(self):
+        _wait_until(lambda: self.link_status() == "down", f"replica on port {self.port} losing its master")
+
+
+class PrivateSentinel(PrivateServer):
+    """`redis-server sentinel.conf --sentinel` watching `master` as `master_name`: quickly
+    (`down_after_ms`), and with a majority of `quorum` sentinels needed to call it down. The
+    config file is its own, in its folder: Sentinel rewrites it with what it learns (the other
+    sentinels, the replicas, a new master)."""
+
+    name = "sentinel"
+
+    def __init__(self, label, master, master_name, quorum=2, down_after_ms=1000, failover_timeout_ms=5000):
+        super().__init__(label)
+        self.master_name = master_name
+        (self.folder / "sentinel.conf").write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.folder}\n"
+            f"sentinel monitor {master_name} 127.0.0.1 {master.port} {quorum}\n"
+            f"sentinel down-after-milliseconds {master_name} {down_after_ms}\n"
+            f"sentinel failover-timeout {master_name} {failover_timeout_ms}\n")
+
+    def command(self):
+        return ["redis-server", str(self.folder / "sentinel.conf"), "--sentinel"]
+
+    def client(self):
+        return redis.Redis(port=self.port, socket_timeout=10, decode_responses=True)
+
+    def is_ready(self):
+        with self.client() as client:
+            return client.ping()
+
+    def wait_until_it_knows(self, other_sentinels, replicas):
+        """Until this sentinel has met the others (on the master's hello channel, every 2 s) and
+        found the replicas: before that it could not get a failover agreed."""
+        def knows():
+            with self.client() as client:
+                master = client.sentinel_master(self.master_name)
+            return master["num-other-sentinels"] >= other_sentinels and master["num-slaves"] >= replicas
+        _wait_until(knows, f"sentinel on port {self.port} meeting its peers")
+
+    def wait_for_master(self, server):
+        """Until this sentinel names `server` (a PrivateRedis) as the master."""
+        def names_it():
+            with self.client() as client:
+                return tuple(client.sentinel_get_master_addr_by_name(self.master_name)) == ("127.0.0.1", server.port)
+        _wait_until(names_it, f"sentinel on port {self.port} naming port {server.port} the master")
