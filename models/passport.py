@@ -25,9 +25,10 @@ SMS_CODE_WRONG = "验证码错误"
 
 
 # Captchas, SMS codes and the wrong attempts at a code are single use, so their keys are filed
-# under the Redis run id by the scripts that use them (utils/lua.py): a Redis rolled back (an
-# older snapshot, a lagging replica promoted) would otherwise give back a captcha already used,
-# a code already voided or spent, or attempts already made. Their users ask for new ones.
+# under the Redis master's incarnation by the scripts that use them (utils/lua.py): a Redis
+# rolled back (an older snapshot, a lagging replica promoted) would otherwise give back a
+# captcha already used, a code already voided or spent, or attempts already made. Their users
+# ask for new ones.
 def captcha_key(captcha_id):
     return f"pic_code_{captcha_id}"
 

@@ -15,6 +15,8 @@ import zoneinfo
 
 from PIL import Image
 
+from utils.lua import INCARNATION
+
 SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 DEFAULT_PASSWORD = "correct horse 1"
 LANDLORD_MOBILE = "13800000001"
@@ -84,19 +86,20 @@ def raw_exchange(port, *parts):
 
 # ---- passport -------------------------------------------------------------------------------
 
-def of_this_run(redis_client, key):
-    """`key` as the service files it in the Redis `redis_client` talks to: under that server's
-    run id, so that no rollback of Redis (an older snapshot, a lagging replica promoted) brings
-    back what it held (cache generations, captchas, SMS codes)."""
-    return f"{key}:{redis_client.info('server')['run_id']}"
+def of_this_incarnation(redis_client, key):
+    """`key` as the service files it in the Redis `redis_client` talks to: under that master's
+    incarnation (its run id and replication id, utils/lua.INCARNATION), so that no rollback of
+    Redis (an older snapshot, a lagging replica promoted) brings back what it held (cache
+    generations, captchas, SMS codes)."""
+    return f"{key}:{redis_client.eval(INCARNATION + 'return incarnation', 0)}"
 
 
 def captcha_key(redis_client, captcha_id):
-    return of_this_run(redis_client, f"pic_code_{captcha_id}")
+    return of_this_incarnation(redis_client, f"pic_code_{captcha_id}")
 
 
 def sms_code_key(redis_client, mobile):
-    return of_this_run(redis_client, f"sms_code_{mobile}")
+    return of_this_incarnation(redis_client, f"sms_code_{mobile}")
 
 
 def ask_for_sms_code(client, mobile, piccode, piccode_id):
@@ -247,7 +250,7 @@ def my_orders(client, role="custom"):
 def house_cache_generation(redis_client):
     """The generation of the cached house pages in the Redis that serves them; every write that
     changes what they show increments it."""
-    return int(redis_client.get(of_this_run(redis_client, "ihome:cache:gen:houses")) or 0)
+    return int(redis_client.get(of_this_incarnation(redis_client, "ihome:cache:gen:houses")) or 0)
 
 
 def end_stay(db_conn, order_id, days=60):

@@ -245,25 +245,33 @@ class PrivateRedisReplica(PrivateRedis):
         return super().start()
 
     def command(self):
-        return [*super().command(), "--replicaof", "127.0.0.1", str(self.master.port)]
+        # Once promoted, its own replicas' first sync at once too.
+        return [*super().command(), "--replicaof", "127.0.0.1", str(self.master.port),
+                "--repl-diskless-sync-delay", "0"]
 
     def is_ready(self):
-        return self.link_status() == "up"
-
-    def link_status(self):
-        with self.client() as client:
-            return client.info("replication")["master_link_status"]
-
-    def lag(self):
-        """How much of the master's replication stream this replica has not applied (bytes)."""
-        with self.master.client() as master, self.client() as replica:
-            return master.info("replication")["master_repl_offset"] - replica.info("replication")["slave_repl_offset"]
-
-    def wait_caught_up(self):
-        _wait_until(lambda: self.lag() == 0, f"replica on port {self.port} catching up")
+        return _link_status(self) == "up"
 
     def wait_master_lost(self):
-        _wait_until(lambda: self.link_status() == "down", f"replica on port {self.port} losing its master")
+        _wait_until(lambda: _link_status(self) == "down", f"replica on port {self.port} losing its master")
+
+
+def _link_status(replica):
+    with replica.client() as client:
+        return client.info("replication")["master_link_status"]
+
+
+def replication_lag(master, replica):
+    """How much of `master`'s replication stream `replica` (PrivateRedis both) has not applied, in bytes."""
+    with master.client() as master_client, replica.client() as replica_client:
+        return (master_client.info("replication")["master_repl_offset"]
+                - replica_client.info("replication")["slave_repl_offset"])
+
+
+def wait_in_sync(master, replica):
+    """Until `replica` is linked to `master` and has applied all it was sent."""
+    _wait_until(lambda: _link_status(replica) == "up" and replication_lag(master, replica) == 0,
+                f"port {replica.port} replicating port {master.port}")
 
 
 class PrivateSentinel(PrivateServer):
@@ -301,6 +309,15 @@ class PrivateSentinel(PrivateServer):
                 master = client.sentinel_master(self.master_name)
             return master["num-other-sentinels"] >= other_sentinels and master["num-slaves"] >= replicas
         _wait_until(knows, f"sentinel on port {self.port} meeting its peers")
+
+    def fail_over_to(self, replica):
+        """A failover asked of this sentinel (`SENTINEL FAILOVER`), as for maintenance: the master,
+        still running, becomes a replica of `replica`; returns once this sentinel names it."""
+        def accepted():  # refused (NOGOODSLAVE) until this sentinel finds the replica fit
+            with self.client() as client:
+                return client.sentinel_failover(self.master_name)
+        _wait_until(accepted, f"sentinel on port {self.port} starting a failover")
+        self.wait_for_master(replica)
 
     def wait_for_master(self, server):
         """Until this sentinel names `server` (a PrivateRedis) as the master."""

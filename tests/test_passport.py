@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.helpers import (DEFAULT_PASSWORD, ask_for_sms_code, at_once, captcha_key, login, of_this_run, register,
+from tests.helpers import (DEFAULT_PASSWORD, ask_for_sms_code, at_once, captcha_key, login, of_this_incarnation, register,
                            registration, request_sms_code, sms_code_key)
 
 MOBILE = "13800138000"
@@ -173,7 +173,7 @@ def test_register_password_rules_come_first_and_cost_no_attempt(client, redis_cl
     code = redis_client.get(sms_code_key(redis_client, MOBILE))
     assert registration(client, MOBILE, "999999" if code != "999999" else "888888",
                         password=password)["errcode"] == "4106"
-    assert redis_client.get(of_this_run(redis_client, f"ihome:sms_attempts:{MOBILE}")) is None
+    assert redis_client.get(of_this_incarnation(redis_client, f"ihome:sms_attempts:{MOBILE}")) is None
     assert registration(client, MOBILE, code)["errcode"] == "0"
 
 
@@ -473,7 +473,7 @@ def test_a_malformed_sms_code_is_refused_and_costs_no_attempt(client, redis_clie
     code = redis_client.get(sms_code_key(redis_client, MOBILE))
     assert registration(client, MOBILE, spell(code)) == {"errcode": "4103", "errmsg": "参数 phonecode 无效：应为6位数字",
                                                          "param": "phonecode"}
-    assert redis_client.get(of_this_run(redis_client, f"ihome:sms_attempts:{MOBILE}")) is None
+    assert redis_client.get(of_this_incarnation(redis_client, f"ihome:sms_attempts:{MOBILE}")) is None
     assert registration(client, MOBILE, code)["errcode"] == "0"
 
 

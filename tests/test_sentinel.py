@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import OUTPUT, TEST_DB, ServerProcess, drop_database
 from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act_ok, ask_for_sms_code, book_ok, captcha_key, day,
-                           of_this_run, publish_house, register, registration, request_sms_code, sms_code_key,
+                           of_this_incarnation, publish_house, register, registration, request_sms_code, sms_code_key,
                            verify_identity)
-from tests.stores import PrivateRedis, PrivateRedisReplica, PrivateSentinel
+from tests.stores import PrivateRedis, PrivateRedisReplica, PrivateSentinel, replication_lag, wait_in_sync
 from tests.test_store_faults import (GUEST_MOBILES, HOUSES, PHASE_SECONDS, Load, assert_served, check_login,
                                      free_house_ids)
 
@@ -77,9 +77,9 @@ def test_a_master_killed_under_load_fails_over_and_nothing_ended_comes_back(redi
         newcomer.get("/api/piccode?cur=before-kill")
         old_captcha_key = captcha_key(store, "before-kill")
         captcha = store.get(old_captcha_key)
-        generation_key = of_this_run(store, "ihome:cache:gen:houses")
+        generation_key = of_this_incarnation(store, "ihome:cache:gen:houses")
         guests = [user(mobile) for mobile in GUEST_MOBILES]
-        replica.wait_caught_up()
+        wait_in_sync(master, replica)
 
         load = Load(guests, house_ids)
         with load.running():
@@ -97,7 +97,7 @@ def test_a_master_killed_under_load_fails_over_and_nothing_ended_comes_back(redi
             leaver.get("/api/logout")
             act_ok(landlord, "accept", book_ok(guest, booked_house, first, last))
             generation = int(store.get(generation_key))
-            assert replica.lag() > 0
+            assert replication_lag(master, replica) > 0
 
             master.kill()
             killed_at = time.monotonic()
@@ -128,3 +128,31 @@ def test_a_master_killed_under_load_fails_over_and_nothing_ended_comes_back(redi
         assert check_login(site.url, logged_out)["errcode"] == "4102"
         assert landlord.api("GET", "/api/check_login")["errcode"] == "0"  # logged in before, still in
         register(new_client(site.url), replica_store, LATECOMER_MOBILE)  # new captchas and codes work
+
+
+def test_a_failback_to_a_master_that_kept_running_brings_back_none_of_its_pages(redis_under_sentinel, site,
+                                                                                new_client):
+    """A master failed over for maintenance (SENTINEL FAILOVER) keeps running, and its run id,
+    as a replica; promoted back, it holds again what it cached before the first failover."""
+    master, replica, sentinels = redis_under_sentinel
+    landlord, guest = new_client(site.url), new_client(site.url)
+    with master.client() as store:
+        register(landlord, store, LANDLORD_MOBILE)
+        register(guest, store, GUEST_MOBILE)
+    verify_identity(landlord)
+    house = publish_house(landlord)
+    first, last = day(3), day(4)
+    assert house in free_house_ids(guest, first, last)  # now cached
+    wait_in_sync(master, replica)
+
+    sentinels[0].fail_over_to(replica)
+    for sentinel in sentinels:
+        sentinel.wait_for_master(replica)
+    act_ok(landlord, "accept", book_ok(guest, house, first, last))  # retires the new master's pages
+    wait_in_sync(replica, master)
+    sentinels[0].fail_over_to(master)
+    for sentinel in sentinels:
+        sentinel.wait_for_master(master)
+
+    assert house not in free_house_ids(new_client(site.url), first, last)
+    assert landlord.api("GET", "/api/check_login")["errcode"] == "0"
