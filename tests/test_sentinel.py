@@ -72,7 +72,7 @@ def test_a_master_killed_under_load_fails_over_and_nothing_ended_comes_back(redi
         assert booked_house in free_house_ids(guest, first, last)  # now cached
         newcomer = new_client(site.url)
         assert request_sms_code(newcomer, store, NEWCOMER_MOBILE)["errcode"] == "0"
-        old_code_key = sms_code_key(store, NEWCOMER_MOBILE)  # keys under the master's run id
+        old_code_key = sms_code_key(store, NEWCOMER_MOBILE)  # keys under the master's incarnation
         code = store.get(old_code_key)
         newcomer.get("/api/piccode?cur=before-kill")
         old_captcha_key = captcha_key(store, "before-kill")
@@ -94,7 +94,9 @@ def test_a_master_killed_under_load_fails_over_and_nothing_ended_comes_back(redi
             for _ in range(5):  # the fifth wrong code voids the code
                 assert registration(newcomer, NEWCOMER_MOBILE, wrong_code)["errmsg"] == "验证码错误"
             logged_out = leaver.cookies["session_id"]
+            sessions = set(store.keys("sess_*"))
             leaver.get("/api/logout")
+            ended_session = sessions - set(store.keys("sess_*"))
             act_ok(landlord, "accept", book_ok(guest, booked_house, first, last))
             generation = int(store.get(generation_key))
             assert replication_lag(master, replica) > 0
@@ -117,9 +119,9 @@ def test_a_master_killed_under_load_fails_over_and_nothing_ended_comes_back(redi
         print(report)
 
         # The promoted replica holds the state the master's last writes had ended: a retired
-        # cache generation, the used captcha, the voided SMS code (and the ended session)...
+        # cache generation, the used captcha, the voided SMS code and the ended session...
         assert int(replica_store.get(generation_key)) < generation
-        assert replica_store.exists(old_captcha_key, old_code_key) == 2
+        assert replica_store.exists(old_captcha_key, old_code_key, *ended_session) == 3
         # ...and none of it is back.
         assert booked_house not in free_house_ids(new_client(site.url), first, last)
         assert ask_for_sms_code(newcomer, NEWCOMER_MOBILE, captcha, "before-kill")["errcode"] == "4002"
@@ -133,7 +135,8 @@ def test_a_master_killed_under_load_fails_over_and_nothing_ended_comes_back(redi
 def test_a_failback_to_a_master_that_kept_running_brings_back_none_of_its_pages(redis_under_sentinel, site,
                                                                                 new_client):
     """A master failed over for maintenance (SENTINEL FAILOVER) keeps running, and its run id,
-    as a replica; promoted back, it holds again what it cached before the first failover."""
+    as a replica; promoted back, it holds again what it cached before the first failover, and
+    must not serve it."""
     master, replica, sentinels = redis_under_sentinel
     landlord, guest = new_client(site.url), new_client(site.url)
     with master.client() as store:
