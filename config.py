@@ -9,6 +9,7 @@ import secrets
 from tornado.options import define, options
 
 from utils import cache
+from utils.redis_client import connect_redis, parse_sentinels
 from utils.storage import LocalStorage, S3Storage
 
 _BOOL_WORDS = {"1": True, "true": True, "yes": True, "on": True,
@@ -43,6 +44,9 @@ _define("mysql_url", "mysql://root:@127.0.0.1:3306/ihome", str, "MariaDB/MySQL U
 _define("mysql_pool_size", 10, int, "connections in the MySQL pool of each process")
 _define("redis_url", "redis://127.0.0.1:6379/0", str, "Redis URL (sessions, codes, caches)")
 _define("redis_pool_size", 64, int, "Redis connections of each process; more requests wait")
+_define("redis_sentinels", "", str, "sentinels host:port,host:port naming the Redis master (empty: redis_url's server)")
+_define("redis_master", "ihome", str, "the master's name in the sentinels' configuration")
+_define("redis_sentinel_password", "", str, "password of the sentinels (empty: none)")
 _define("cookie_secret", "", str, "secret that signs cookies (required in production)")
 _define("sms_backend", "console", str, "SMS backend: 'console' or 'package.module:Class'")
 _define("sms_ip_daily_limit", 50, int, "SMS codes one client IP may request per day")
@@ -80,6 +84,16 @@ def cookie_secret():
 
 # Made at import, before server.py forks, so that every worker signs with the same key.
 _random_secret = secrets.token_urlsafe(32)
+
+
+def redis_client():
+    """The Redis client the options name: `--redis_url`'s server, or with `--redis_sentinels` the
+    master they know as `--redis_master` (README, "Redis with Sentinel")."""
+    try:
+        return connect_redis(options.redis_url, options.redis_pool_size, parse_sentinels(options.redis_sentinels),
+                             options.redis_master, options.redis_sentinel_password)
+    except ValueError as error:
+        raise SystemExit(f"--redis_sentinels: {error}") from None
 
 
 def media_storage():

@@ -6,14 +6,10 @@ import logging
 import os
 import signal
 
-import redis.asyncio
-import redis.exceptions
 import tornado.netutil
 import tornado.process
 import tornado.web
 import uvloop
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 from tornado.log import access_log
 from tornado.options import options, parse_command_line
 
@@ -36,10 +32,6 @@ from utils.sms import load_backend
 from utils.timefmt import SiteClock
 
 log = logging.getLogger("ihome")
-
-REDIS_POOL_WAIT = 5  # seconds a request may wait for a free Redis connection
-REDIS_CONNECT_TIMEOUT = 2  # an unreachable Redis answers 503 this fast, not after the OS's minutes
-REDIS_TIMEOUT = 5
 
 
 class Application(tornado.web.Application):
@@ -114,15 +106,7 @@ async def expire_pending_orders(orders, interval, stopping):
 
 async def serve(sockets):
     db = await Database.connect(options.mysql_url, options.mysql_pool_size)
-    # A blocking pool makes a burst of requests wait for a Redis connection instead of failing
-    # with "Too many connections" (redis-py's default pool raises at 100). After Redis restarts,
-    # every pooled connection is dead: a command that fails on one is sent once more on a fresh
-    # connection, so the restart costs no request an error.
-    redis_pool = redis.asyncio.BlockingConnectionPool.from_url(
-        options.redis_url, max_connections=options.redis_pool_size, timeout=REDIS_POOL_WAIT,
-        socket_connect_timeout=REDIS_CONNECT_TIMEOUT, socket_timeout=REDIS_TIMEOUT,
-        retry=Retry(NoBackoff(), 1), retry_on_error=[redis.exceptions.ConnectionError])
-    app = Application(db, redis.asyncio.Redis.from_pool(redis_pool))
+    app = Application(db, config.redis_client())
     await app.media_storage.start()
     # API handlers stream their bodies and bound them themselves (handlers/base.py); this cap is
     # for the static files, which do not stream and take no body.

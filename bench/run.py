@@ -31,6 +31,7 @@ import redis
 import tornado
 
 from bench import dataset, profile, report, wrk
+from utils.lua import INCARNATION
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -189,11 +190,12 @@ class Browser:
         answer = self.post("/api/login", {"mobile": mobile, "password": password})
         if answer["errcode"] != "0":
             self.get("/api/piccode?cur=benchsetup")
-            captcha = self.store.get("pic_code_benchsetup").decode()
+            incarnation = self.store.eval(INCARNATION + "return incarnation", 0).decode()  # (utils/lua.py)
+            captcha = self.store.get(f"pic_code_benchsetup:{incarnation}").decode()
             answer = self.post("/api/smscode", {"mobile": mobile, "piccode": captcha, "piccode_id": "benchsetup"})
             if answer["errcode"] != "0":
                 raise SystemExit(f"cannot log the benchmark user in: smscode answered {answer}")
-            code = self.store.get(f"sms_code_{mobile}").decode()
+            code = self.store.get(f"sms_code_{mobile}:{incarnation}").decode()
             answer = self.post("/api/register", {"mobile": mobile, "phonecode": code, "password": password})
             if answer["errcode"] != "0":
                 raise SystemExit(f"cannot register the benchmark user: {answer}")

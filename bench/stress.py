@@ -24,6 +24,8 @@ import orjson
 import redis.asyncio
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
+from utils.lua import INCARNATION
+
 REQUEST_TIMEOUT = 30
 
 
@@ -112,10 +114,11 @@ async def sms_load(site, args):
     async def request_code(i):
         captcha_id = f"stress{tag}{i}"
         await site.get(f"/api/piccode?cur={urllib.parse.quote(captcha_id)}")
-        answer = await store.get(f"pic_code_{captcha_id}")
+        answer = await store.get(f"pic_code_{captcha_id}:{incarnation}")
         return await site.post("/api/smscode", {"mobile": next(mobiles), "piccode": answer.decode(),
                                                 "piccode_id": captcha_id})
     try:
+        incarnation = (await store.eval(INCARNATION + "return incarnation", 0)).decode()  # (utils/lua.py)
         return await paced(request_code, args.rate, args.duration, args.max_in_flight)
     finally:
         await store.aclose()

@@ -5,7 +5,7 @@ import secrets
 
 from utils import captcha_image
 from utils.errors import RET, ApiError
-from utils.lua import LuaScript
+from utils.lua import KEYS_OF_THIS_INCARNATION, LuaScript
 from utils.ratelimit import WindowLimit
 from utils.sms import SmsError, send_with_timeout
 
@@ -24,6 +24,11 @@ SMS_CODE_EXPIRED = "验证码过期"
 SMS_CODE_WRONG = "验证码错误"
 
 
+# Captchas, SMS codes and the wrong attempts at a code are single use, so their keys are filed
+# under the Redis master's incarnation by the scripts that use them (utils/lua.py): a Redis
+# rolled back (an older snapshot, a lagging replica promoted) would otherwise give back a
+# captcha already used, a code already voided or spent, or attempts already made. Their users
+# ask for new ones.
 def captcha_key(captcha_id):
     return f"pic_code_{captcha_id}"
 
@@ -57,8 +62,16 @@ end
 return {0, 0}
 """)
 
+# Deletes KEYS[2..], then stores ARGV[1] for ARGV[2] seconds under KEYS[1].
+_STORE_SINGLE_USE = LuaScript(KEYS_OF_THIS_INCARNATION + """
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+""")
+_TAKE_SINGLE_USE = LuaScript(KEYS_OF_THIS_INCARNATION + "return redis.call('GETDEL', KEYS[1])")
+_DELETE_SINGLE_USE = LuaScript(KEYS_OF_THIS_INCARNATION + "return redis.call('DEL', unpack(KEYS))")
+
 # A wrong code counts an attempt; the fifth wrong one voids the code.
-_CHECK_SMS_CODE = LuaScript("""
+_CHECK_SMS_CODE = LuaScript(KEYS_OF_THIS_INCARNATION + """
 local code = redis.call('GET', KEYS[1])
 if not code then return 'expired' end
 if code == ARGV[1] then return 'ok' end
@@ -93,16 +106,13 @@ class Passport:
         await self.captcha_ip_limit.take(client_ip)
         text = captcha_image.random_text()
         png = await asyncio.get_running_loop().run_in_executor(self.executor, captcha_image.render_png, text)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            if previous_id:
-                pipe.delete(captcha_key(previous_id))
-            pipe.set(captcha_key(captcha_id), text, ex=CAPTCHA_TTL)
-            await pipe.execute()
+        forgotten = [captcha_key(previous_id)] if previous_id else []
+        await _STORE_SINGLE_USE(self.redis, keys=[captcha_key(captcha_id), *forgotten], args=[text, CAPTCHA_TTL])
         return png
 
     async def check_captcha(self, captcha_id, answer):
         """Single use: the first check deletes the captcha whatever the answer."""
-        expected = await self.redis.getdel(captcha_key(captcha_id))
+        expected = await _TAKE_SINGLE_USE(self.redis, keys=[captcha_key(captcha_id)])
         if expected is None:
             raise ApiError(RET.NODATA, "图片验证码已过期，请刷新", param="piccode")
         if expected.decode().upper() != answer.upper():
@@ -121,15 +131,14 @@ class Passport:
         if refused:
             raise ApiError(RET.REQERR, _QUOTA_MESSAGES[refused], retry_after=max(int(wait), 1))
         code = f"{secrets.randbelow(10**6):06d}"
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(sms_code_key(mobile), code, ex=SMS_CODE_TTL)
-            pipe.delete(_sms_attempts_key(mobile))
-            await pipe.execute()
+        await _STORE_SINGLE_USE(self.redis, keys=[sms_code_key(mobile), _sms_attempts_key(mobile)],
+                                args=[code, SMS_CODE_TTL])
         try:
             await send_with_timeout(self.sms_backend, mobile, code)
         except SmsError as error:
             # Nothing reached the phone: let the user ask again at once.
-            await self.redis.delete(sms_code_key(mobile), interval_key)
+            await _DELETE_SINGLE_USE(self.redis, keys=[sms_code_key(mobile)])
+            await self.redis.delete(interval_key)
             raise ApiError(RET.THIRDERR, "短信发送失败，请稍后重试") from error
 
     async def register(self, mobile, sms_code, password):
@@ -144,7 +153,7 @@ class Passport:
         if await self.users.mobile_registered(mobile):
             raise ApiError(RET.DATAEXIST, "该手机号已注册", param="mobile")
         user = await self.users.create(mobile, await self.hasher.hash(password))
-        await self.redis.delete(sms_code_key(mobile), _sms_attempts_key(mobile))
+        await _DELETE_SINGLE_USE(self.redis, keys=[sms_code_key(mobile), _sms_attempts_key(mobile)])
         return user
 
     async def login(self, mobile, password, client_ip):

@@ -2,9 +2,9 @@
 
     python -m scripts.demo_data --houses 2000 [--mysql_url=mysql://root:@127.0.0.1:3306/ihome] [--seed=1]
 
-It reads the server's own options (environment or flags: --mysql_url, --redis_url, --media_backend,
---media_root, --media_base_url, --s3_*), applies the migrations first, and adds to whatever the
-database holds. Every demo user's mobile starts with 199 and their password is DEMO_PASSWORD. The
+It reads the server's own options (environment or flags: --mysql_url, --redis_url, --redis_sentinels,
+--media_backend, --media_root, --media_base_url, --s3_*), applies the migrations first, and adds to
+whatever the database holds. Every demo user's mobile starts with 199 and their password is DEMO_PASSWORD. The
 photos are ~20 images drawn once and stored through the server's storage (the media folder or the
 S3 bucket), shared by all houses. The whole load is one transaction, and the house caches are
 retired after it commits.
@@ -18,7 +18,6 @@ import sys
 import time
 
 import aiomysql
-import redis.asyncio
 import redis.exceptions
 from PIL import Image, ImageDraw
 from tornado.options import define, options, parse_command_line
@@ -290,7 +289,7 @@ async def load(house_count, seed):
 
 
 async def retire_house_caches():
-    client = redis.asyncio.from_url(options.redis_url)
+    client = config.redis_client()
     try:
         await Cache(client).invalidate(HOUSES)
     except redis.exceptions.RedisError as error:

@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect, sync_playwright
 
 from tests.conftest import OUTPUT
-from tests.helpers import DEFAULT_PASSWORD
+from tests.helpers import DEFAULT_PASSWORD, captcha_key, sms_code_key
 
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 # Headless, as root, with no network: no sandbox, and none of the background calls home.
@@ -102,7 +102,7 @@ def captcha_id(page):
 
 
 def solve_captcha(page, redis_client):
-    page.get_by_label("图片验证码", exact=True).fill(redis_value(redis_client, f"pic_code_{captcha_id(page)}"))
+    page.get_by_label("图片验证码", exact=True).fill(redis_value(redis_client, captcha_key(redis_client, captcha_id(page))))
 
 
 def register_in_browser(page, redis_client, mobile, password=DEFAULT_PASSWORD, *, shot=None):
@@ -111,7 +111,7 @@ def register_in_browser(page, redis_client, mobile, password=DEFAULT_PASSWORD, *
     solve_captcha(page, redis_client)
     page.get_by_test_id("sms-button").click()
     expect(page.get_by_test_id("sms-button")).to_have_text(re.compile(r"\d+秒后重发"))
-    page.get_by_label("短信验证码").fill(redis_value(redis_client, f"sms_code_{mobile}"))
+    page.get_by_label("短信验证码").fill(redis_value(redis_client, sms_code_key(redis_client, mobile)))
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_label("确认密码").fill(password)
     if shot:

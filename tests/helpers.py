@@ -18,6 +18,8 @@ import zoneinfo
 import httpx
 from PIL import Image
 
+from utils.lua import INCARNATION
+
 SITE_ZONE = zoneinfo.ZoneInfo("Asia/Shanghai")
 DEFAULT_PASSWORD = "correct horse 1"
 LANDLORD_MOBILE = "13800000001"
@@ -87,6 +89,22 @@ def raw_exchange(port, *parts):
 
 # ---- passport -------------------------------------------------------------------------------
 
+def of_this_incarnation(redis_client, key):
+    """`key` as the service files it in the Redis `redis_client` talks to: under that master's
+    incarnation (its run id and replication id, utils/lua.INCARNATION), so that no rollback of
+    Redis (an older snapshot, a lagging replica promoted) brings back what it held (cache
+    generations, captchas, SMS codes)."""
+    return f"{key}:{redis_client.eval(INCARNATION + 'return incarnation', 0)}"
+
+
+def captcha_key(redis_client, captcha_id):
+    return of_this_incarnation(redis_client, f"pic_code_{captcha_id}")
+
+
+def sms_code_key(redis_client, mobile):
+    return of_this_incarnation(redis_client, f"sms_code_{mobile}")
+
+
 def ask_for_sms_code(client, mobile, piccode, piccode_id):
     return client.api("POST", "/api/smscode",
                       json={"mobile": mobile, "piccode": piccode, "piccode_id": piccode_id})
@@ -95,7 +113,7 @@ def ask_for_sms_code(client, mobile, piccode, piccode_id):
 def request_sms_code(client, redis_client, mobile, captcha_id="cap1"):
     """Solve a captcha (read from Redis, as a test may) and ask for an SMS code to `mobile`."""
     client.get(f"/api/piccode?cur={captcha_id}")
-    return ask_for_sms_code(client, mobile, redis_client.get(f"pic_code_{captcha_id}"), captcha_id)
+    return ask_for_sms_code(client, mobile, redis_client.get(captcha_key(redis_client, captcha_id)), captcha_id)
 
 
 def registration(client, mobile, phonecode, password=DEFAULT_PASSWORD):
@@ -106,7 +124,7 @@ def registration(client, mobile, phonecode, password=DEFAULT_PASSWORD):
 def register(client, redis_client, mobile, password=DEFAULT_PASSWORD):
     """Register `mobile` through the real flow; the client ends up logged in."""
     assert request_sms_code(client, redis_client, mobile)["errcode"] == "0"
-    body = registration(client, mobile, redis_client.get(f"sms_code_{mobile}"), password)
+    body = registration(client, mobile, redis_client.get(sms_code_key(redis_client, mobile)), password)
     assert body == {"errcode": "0", "errmsg": "注册成功"}, body
     return client.api("GET", "/api/check_login")["data"]
 
@@ -258,10 +276,9 @@ def my_orders(client, role="custom"):
 
 
 def house_cache_generation(redis_client):
-    """The generation of the cached house pages in the Redis that serves them (filed under its
-    run id); every write that changes what they show increments it."""
-    run_id = redis_client.info("server")["run_id"]
-    return int(redis_client.get(f"ihome:cache:gen:houses:{run_id}") or 0)
+    """The generation of the cached house pages in the Redis that serves them; every write that
+    changes what they show increments it."""
+    return int(redis_client.get(of_this_incarnation(redis_client, "ihome:cache:gen:houses")) or 0)
 
 
 def end_stay(db_conn, order_id, days=60):

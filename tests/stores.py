@@ -245,3 +245,101 @@ class PrivateS3(PrivateServer):
         # flag moves, and leaves the files behind.
         for component, port in self.grpc_ports.items():
             pathlib.Path(f"/tmp/seaweedfs-{component}-grpc-{port}.sock").unlink(missing_ok=True)
+
+
+class PrivateRedisReplica(PrivateRedis):
+    """A redis-server replicating `master` (`--replicaof`), persisting nothing; ready once its
+    link to the master is up, that is once it holds the master's data."""
+
+    name = "redis-replica"
+
+    def __init__(self, label, master):
+        super().__init__(label)
+        self.master = master
+
+    def start(self):
+        with self.master.client() as master:
+            master.config_set("repl-diskless-sync-delay", 0)  # the first sync at once, not 5 s later
+        return super().start()
+
+    def command(self):
+        # Once promoted, its own replicas' first sync at once too.
+        return [*super().command(), "--replicaof", "127.0.0.1", str(self.master.port),
+                "--repl-diskless-sync-delay", "0"]
+
+    def is_ready(self):
+        return _link_status(self) == "up"
+
+    def wait_master_lost(self):
+        wait_until(lambda: _link_status(self) == "down", f"replica on port {self.port} losing its master")
+
+
+def _link_status(replica):
+    with replica.client() as client:
+        return client.info("replication")["master_link_status"]
+
+
+def replication_lag(master, replica):
+    """How much of `master`'s replication stream `replica` (PrivateRedis both) has not applied, in bytes."""
+    with master.client() as master_client, replica.client() as replica_client:
+        return (master_client.info("replication")["master_repl_offset"]
+                - replica_client.info("replication")["slave_repl_offset"])
+
+
+def wait_in_sync(master, replica):
+    """Until `replica` is linked to `master` and has applied all it was sent."""
+    wait_until(lambda: _link_status(replica) == "up" and replication_lag(master, replica) == 0,
+                f"port {replica.port} replicating port {master.port}")
+
+
+class PrivateSentinel(PrivateServer):
+    """`redis-server sentinel.conf --sentinel` watching `master` as `master_name`: quickly
+    (`down_after_ms`), and with a majority of `quorum` sentinels needed to call it down. The
+    config file is its own, in its folder: Sentinel rewrites it with what it learns (the other
+    sentinels, the replicas, a new master)."""
+
+    name = "sentinel"
+
+    def __init__(self, label, master, master_name, quorum=2, down_after_ms=1000, failover_timeout_ms=5000):
+        super().__init__(label)
+        self.master_name = master_name
+        (self.folder / "sentinel.conf").write_text(
+            f"port {self.port}\nbind 127.0.0.1\ndir {self.folder}\n"
+            f"sentinel monitor {master_name} 127.0.0.1 {master.port} {quorum}\n"
+            f"sentinel down-after-milliseconds {master_name} {down_after_ms}\n"
+            f"sentinel failover-timeout {master_name} {failover_timeout_ms}\n")
+
+    def command(self):
+        return ["redis-server", str(self.folder / "sentinel.conf"), "--sentinel"]
+
+    def client(self):
+        return redis.Redis(port=self.port, socket_timeout=10, decode_responses=True)
+
+    def is_ready(self):
+        with self.client() as client:
+            return client.ping()
+
+    def wait_until_it_knows(self, other_sentinels, replicas):
+        """Until this sentinel has met the others (on the master's hello channel, every 2 s) and
+        found the replicas: before that it could not get a failover agreed."""
+        def knows():
+            with self.client() as client:
+                master = client.sentinel_master(self.master_name)
+            return master["num-other-sentinels"] >= other_sentinels and master["num-slaves"] >= replicas
+        wait_until(knows, f"sentinel on port {self.port} meeting its peers")
+
+    def fail_over_to(self, replica):
+        """A failover asked of this sentinel (`SENTINEL FAILOVER`), as for maintenance: the master,
+        still running, becomes a replica of `replica`; returns once this sentinel names it."""
+        def accepted():  # refused (NOGOODSLAVE) until this sentinel finds the replica fit
+            with self.client() as client:
+                return client.sentinel_failover(self.master_name)
+        wait_until(accepted, f"sentinel on port {self.port} starting a failover")
+        self.wait_for_master(replica)
+
+    def wait_for_master(self, server):
+        """Until this sentinel names `server` (a PrivateRedis) as the master."""
+        def names_it():
+            with self.client() as client:
+                return tuple(client.sentinel_get_master_addr_by_name(self.master_name)) == ("127.0.0.1", server.port)
+        wait_until(names_it, f"sentinel on port {self.port} naming port {server.port} the master")

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from tests.browser_support import (DESKTOP, browser, login_in_browser, open_page,  # noqa: F401 - fixtures
                                    photo_file, register_in_browser, screenshot, solve_captcha, watched_page)
 from tests.conftest import ServerProcess
-from tests.helpers import end_stay, publish_house, register, verify_identity
+from tests.helpers import end_stay, publish_house, register, sms_code_key, verify_identity
 
 LANDLORD = "13800000001"
 GUEST = "13900000002"
@@ -237,7 +237,7 @@ def test_register_shows_each_error_next_to_its_field(open_page, redis_client):
     page.get_by_test_id("sms-button").click()
     expect(page.get_by_test_id("sms-hint")).to_have_text("短信验证码已发送，5分钟内有效")
     expect(page.get_by_test_id("sms-button")).to_be_disabled()
-    real_code = redis_client.get(f"sms_code_{GUEST}")
+    real_code = redis_client.get(sms_code_key(redis_client, GUEST))
     page.get_by_label("短信验证码").fill("000000" if real_code != "000000" else "111111")
     page.get_by_label("密码", exact=True).fill("correct horse 1")
     page.get_by_label("确认密码").fill("correct horse 2")

@@ -21,8 +21,8 @@ from PIL import Image
 from models.media import MULTIPART_OVERHEAD
 from tests.conftest import ROOT
 from tests.helpers import (DEFAULT_PASSWORD, GUEST_MOBILE, LANDLORD_MOBILE, act_ok, ask_for_sms_code, at_once, book,
-                           book_ok, check_login, day, detail, image_bytes, profile, publish_house, raw_upload,
-                           register, registration, rename, request_sms_code, search, upload_photo,
+                           book_ok, captcha_key, check_login, day, detail, image_bytes, profile, publish_house, raw_upload,
+                           register, registration, rename, request_sms_code, search, sms_code_key, upload_photo,
                            verify_identity)
 from tests.hosts import MAX_IMAGE_BYTES, SMS_IP_DAILY_LIMIT, Site
 from tests.stores import wait_until
@@ -64,8 +64,8 @@ def test_a_session_made_on_one_host_is_valid_on_the_other_and_ends_there_too(sit
     on_a, on_b = site.direct(host_a), site.direct(host_b)
     # One registration over both hosts: the captcha drawn by A, the SMS code sent by B, then A.
     on_a.get("/api/piccode?cur=spread")
-    assert ask_for_sms_code(on_b, GUEST_MOBILE, site.store.get("pic_code_spread"), "spread")["errcode"] == "0"
-    assert registration(on_a, GUEST_MOBILE, site.store.get(f"sms_code_{GUEST_MOBILE}"))["errcode"] == "0"
+    assert ask_for_sms_code(on_b, GUEST_MOBILE, site.store.get(captcha_key(site.store, "spread")), "spread")["errcode"] == "0"
+    assert registration(on_a, GUEST_MOBILE, site.store.get(sms_code_key(site.store, GUEST_MOBILE)))["errcode"] == "0"
     session = on_a.cookies["session_id"]
     user = on_a.api("GET", "/api/check_login")["data"]
     for base_url in (host_b.url, site.url):

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from tests.conftest import ServerProcess
-from tests.helpers import (DEFAULT_PASSWORD, ask_for_sms_code, at_once, login, register, registration,
-                           request_sms_code)
+from tests.helpers import (DEFAULT_PASSWORD, ask_for_sms_code, at_once, captcha_key, login, of_this_incarnation, register,
+                           registration, request_sms_code, sms_code_key)
 
 MOBILE = "13800138000"
 
@@ -22,15 +22,15 @@ def test_piccode_is_an_uncached_image_remembered_for_180s(client, redis_client):
     assert response.content.startswith(b"\x89PNG")
     width, height = int.from_bytes(response.content[16:20], "big"), int.from_bytes(response.content[20:24], "big")
     assert width >= 100 and height >= 40
-    assert len(redis_client.get("pic_code_abc-1")) == 4
-    assert 170 <= redis_client.ttl("pic_code_abc-1") <= 180
+    assert len(redis_client.get(captcha_key(redis_client, "abc-1"))) == 4
+    assert 170 <= redis_client.ttl(captcha_key(redis_client, "abc-1")) <= 180
 
 
 def test_piccode_forgets_the_previous_image(client, redis_client):
     client.get("/api/piccode?cur=first")
     client.get("/api/piccode?cur=second&pre=first")
-    assert redis_client.get("pic_code_first") is None
-    assert redis_client.get("pic_code_second") is not None
+    assert redis_client.get(captcha_key(redis_client, "first")) is None
+    assert redis_client.get(captcha_key(redis_client, "second")) is not None
 
 
 @pytest.mark.parametrize("query", ["", "?cur=", "?cur=has%20space", "?cur=" + "x" * 65])
@@ -42,13 +42,13 @@ def test_piccode_needs_a_valid_id(client, query):
 
 def test_captcha_is_case_insensitive(client, redis_client):
     client.get("/api/piccode?cur=c1")
-    answer = redis_client.get("pic_code_c1").lower()
+    answer = redis_client.get(captcha_key(redis_client, "c1")).lower()
     assert ask_for_sms_code(client, MOBILE, answer, "c1") == {"errcode": "0", "errmsg": "发送成功"}
 
 
 def test_captcha_is_single_use_even_when_wrong(client, redis_client):
     client.get("/api/piccode?cur=c1")
-    answer = redis_client.get("pic_code_c1")
+    answer = redis_client.get(captcha_key(redis_client, "c1"))
     assert ask_for_sms_code(client, MOBILE, "ZZZZ" if answer != "ZZZZ" else "YYYY", "c1")["errcode"] == "4004"
     assert ask_for_sms_code(client, MOBILE, answer, "c1")["errcode"] == "4002"
 
@@ -66,9 +66,9 @@ def test_unknown_captcha_is_expired(client):
 
 def test_sms_code_is_six_digits_kept_300s(client, redis_client):
     request_sms_code(client, redis_client, MOBILE)
-    code = redis_client.get(f"sms_code_{MOBILE}")
+    code = redis_client.get(sms_code_key(redis_client, MOBILE))
     assert len(code) == 6 and code.isdigit()
-    assert 290 <= redis_client.ttl(f"sms_code_{MOBILE}") <= 300
+    assert 290 <= redis_client.ttl(sms_code_key(redis_client, MOBILE)) <= 300
 
 
 @pytest.mark.parametrize("body", [
@@ -82,7 +82,7 @@ def test_sms_code_is_six_digits_kept_300s(client, redis_client):
 def test_sms_code_parameters_are_checked_before_the_captcha(client, redis_client, body):
     client.get("/api/piccode?cur=c1")
     assert client.api("POST", "/api/smscode", json=body)["errcode"] == "4103"
-    assert redis_client.get("pic_code_c1") is not None
+    assert redis_client.get(captcha_key(redis_client, "c1")) is not None
 
 
 def test_sms_code_refuses_a_registered_mobile(client, redis_client, new_client):
@@ -93,7 +93,7 @@ def test_sms_code_refuses_a_registered_mobile(client, redis_client, new_client):
 def test_sms_code_resend_waits_60s(client, redis_client):
     assert request_sms_code(client, redis_client, MOBILE, "c1")["errcode"] == "0"
     client.get("/api/piccode?cur=c2")
-    response = client.post("/api/smscode", json={"mobile": MOBILE, "piccode": redis_client.get("pic_code_c2"),
+    response = client.post("/api/smscode", json={"mobile": MOBILE, "piccode": redis_client.get(captcha_key(redis_client, "c2")),
                                                  "piccode_id": "c2"})
     assert response.json()["errcode"] == "4201"
     assert 1 <= int(response.headers["Retry-After"]) <= 60
@@ -129,7 +129,7 @@ def test_sms_provider_failure_is_4301_and_can_be_retried_at_once(failing_sms_ser
                                                                  redis_client):
     client = new_client(failing_sms_server.url)
     assert request_sms_code(client, redis_client, MOBILE, "c1")["errcode"] == "4301"
-    assert redis_client.get(f"sms_code_{MOBILE}") is None
+    assert redis_client.get(sms_code_key(redis_client, MOBILE)) is None
     assert request_sms_code(client, redis_client, MOBILE, "c2")["errcode"] == "4301"
 
 
@@ -138,7 +138,7 @@ def test_sms_provider_failure_is_4301_and_can_be_retried_at_once(failing_sms_ser
 def test_register_logs_in_and_names_the_user_after_the_mobile(client, redis_client):
     data = register(client, redis_client, MOBILE)
     assert data["name"] == MOBILE and isinstance(data["user_id"], int)
-    assert redis_client.get(f"sms_code_{MOBILE}") is None
+    assert redis_client.get(sms_code_key(redis_client, MOBILE)) is None
 
 
 def test_register_stores_an_argon2id_hash(client, redis_client, db_conn):
@@ -154,13 +154,13 @@ def test_register_without_a_code_sent_is_expired(client):
 
 def test_register_with_a_wrong_code(client, redis_client):
     request_sms_code(client, redis_client, MOBILE)
-    wrong = "111111" if redis_client.get(f"sms_code_{MOBILE}") != "111111" else "222222"
+    wrong = "111111" if redis_client.get(sms_code_key(redis_client, MOBILE)) != "111111" else "222222"
     assert registration(client, MOBILE, wrong) == {"errcode": "4004", "errmsg": "验证码错误", "param": "phonecode"}
 
 
 def test_five_wrong_codes_void_the_code(client, redis_client):
     request_sms_code(client, redis_client, MOBILE)
-    code = redis_client.get(f"sms_code_{MOBILE}")
+    code = redis_client.get(sms_code_key(redis_client, MOBILE))
     wrong = "111111" if code != "111111" else "222222"
     for _ in range(5):
         assert registration(client, MOBILE, wrong)["errmsg"] == "验证码错误"
@@ -170,10 +170,10 @@ def test_five_wrong_codes_void_the_code(client, redis_client):
 @pytest.mark.parametrize("password", ["short12", "x" * 129])
 def test_register_password_rules_come_first_and_cost_no_attempt(client, redis_client, password):
     request_sms_code(client, redis_client, MOBILE)
-    code = redis_client.get(f"sms_code_{MOBILE}")
+    code = redis_client.get(sms_code_key(redis_client, MOBILE))
     assert registration(client, MOBILE, "999999" if code != "999999" else "888888",
                         password=password)["errcode"] == "4106"
-    assert redis_client.get(f"ihome:sms_attempts:{MOBILE}") is None
+    assert redis_client.get(of_this_incarnation(redis_client, f"ihome:sms_attempts:{MOBILE}")) is None
     assert registration(client, MOBILE, code)["errcode"] == "0"
 
 
@@ -190,14 +190,14 @@ def test_register_parameters(client, body):
 
 def test_register_a_taken_mobile(client, redis_client, new_client):
     register(client, redis_client, MOBILE)
-    redis_client.set(f"sms_code_{MOBILE}", "123456")  # a code obtained before the other sign-up
+    redis_client.set(sms_code_key(redis_client, MOBILE), "123456")  # a code obtained before the other sign-up
     assert registration(new_client(), MOBILE, "123456")["errcode"] == "4003"
 
 
 def test_register_accepts_a_form_body(client, redis_client):
     request_sms_code(client, redis_client, MOBILE)
     body = client.api("POST", "/api/register", data={"mobile": MOBILE, "password": DEFAULT_PASSWORD,
-                                                     "phonecode": redis_client.get(f"sms_code_{MOBILE}")})
+                                                     "phonecode": redis_client.get(sms_code_key(redis_client, MOBILE))})
     assert body["errcode"] == "0"
 
 
@@ -399,7 +399,7 @@ def test_captchas_from_one_address_are_limited(behind_proxy, redis_client):
     assert refused.status_code == 200 and refused.headers["Content-Type"] == "application/json; charset=UTF-8"
     assert refused.json() == {"errcode": "4201", "errmsg": "获取图片验证码过于频繁，请稍后再试"}
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
-    assert redis_client.get("pic_code_c3") is None
+    assert redis_client.get(captcha_key(redis_client, "c3")) is None
     assert captcha_from(behind_proxy, "203.0.113.8", "c3").headers["Content-Type"] == "image/png"
 
 
@@ -416,7 +416,7 @@ def test_credentials_in_the_query_string_are_not_read(server, client, new_client
     body = other.api("POST", f"/api/login?password={QUERY_SECRET}", json={"mobile": MOBILE})
     assert (body["errcode"], body["param"]) == ("4103", "password")
     assert other.api("GET", "/api/check_login")["errcode"] == "4102"
-    redis_client.set("sms_code_13900139000", "123456")
+    redis_client.set(sms_code_key(redis_client, "13900139000"), "123456")
     body = other.api("POST", f"/api/register?mobile=13900139000&phonecode=123456&password={QUERY_SECRET}")
     assert (body["errcode"], body["param"]) == ("4103", "mobile")
     assert QUERY_SECRET not in server.log_path.read_text()
@@ -458,7 +458,7 @@ def test_sms_codes_and_registration_take_ascii_digits_only(client, redis_client,
     mobile = respelled(MOBILE, digits)
     body = request_sms_code(client, redis_client, mobile)
     assert (body["errcode"], body["param"]) == ("4103", "mobile")
-    redis_client.set(f"sms_code_{mobile}", "123456")  # as if a code had gone to that spelling
+    redis_client.set(sms_code_key(redis_client, mobile), "123456")  # as if a code had gone to that spelling
     body = registration(client, mobile, "123456")
     assert (body["errcode"], body["param"]) == ("4103", "mobile")
     with db_conn.cursor() as cur:
@@ -470,16 +470,16 @@ def test_sms_codes_and_registration_take_ascii_digits_only(client, redis_client,
                          ids=["full-width", "arabic-indic", "five-digits", "seven-digits", "spaced"])
 def test_a_malformed_sms_code_is_refused_and_costs_no_attempt(client, redis_client, spell):
     request_sms_code(client, redis_client, MOBILE)
-    code = redis_client.get(f"sms_code_{MOBILE}")
+    code = redis_client.get(sms_code_key(redis_client, MOBILE))
     assert registration(client, MOBILE, spell(code)) == {"errcode": "4103", "errmsg": "参数 phonecode 无效：应为6位数字",
                                                          "param": "phonecode"}
-    assert redis_client.get(f"ihome:sms_attempts:{MOBILE}") is None
+    assert redis_client.get(of_this_incarnation(redis_client, f"ihome:sms_attempts:{MOBILE}")) is None
     assert registration(client, MOBILE, code)["errcode"] == "0"
 
 
 def test_a_captcha_answer_is_ascii(client, redis_client):
     client.get("/api/piccode?cur=c1")
-    redis_client.set("pic_code_c1", "FFXY", keepttl=True)
+    redis_client.set(captcha_key(redis_client, "c1"), "FFXY", keepttl=True)
     body = ask_for_sms_code(client, MOBILE, "\ufb00XY", "c1")  # the ligature ﬀ upper-cases to FF
     assert (body["errcode"], body["param"]) == ("4103", "piccode")
     assert ask_for_sms_code(client, MOBILE, "ffxy", "c1")["errcode"] == "0"

@@ -6,7 +6,7 @@ import time
 import httpx
 
 from tests.conftest import TEST_DB, ApiClient, ServerProcess, drop_database, mysql_connect
-from tests.helpers import at_once, register, request_sms_code
+from tests.helpers import at_once, register, request_sms_code, sms_code_key
 
 RACE_DB = f"{TEST_DB}_race"  # another run, on another IHOME_TEST_DB, has its own
 
@@ -63,7 +63,7 @@ def test_sigterm_lets_an_in_flight_request_finish(redis_client):
         request = threading.Thread(target=lambda: answers.append(
             request_sms_code(client, redis_client, "13800138000")))
         request.start()
-        while not redis_client.exists("sms_code_13800138000"):  # the backend is now sending
+        while not redis_client.exists(sms_code_key(redis_client, "13800138000")):  # the backend is now sending
             time.sleep(0.01)
         slow.process.terminate()
         request.join()

@@ -113,6 +113,21 @@ class Load:
             if response.status_code == 503:
                 time.sleep(BACKOFF_AFTER_503)
 
+    @contextlib.contextmanager
+    def running(self):
+        """The load runs in its threads while the `with` body does; then every answer must be
+        the envelope: success, or "the data service is unavailable"."""
+        with concurrent.futures.ThreadPoolExecutor(len(self.clients)) as pool:
+            running = [pool.submit(self.run, client) for client in self.clients]
+            try:
+                yield self
+            finally:
+                self.stop.set()
+            for future in running:
+                future.result()  # no request timed out or failed to answer
+        for _, kind, status, body, _ in self.answers:
+            assert (status, body["errcode"]) in ((200, "0"), (503, "4001")), (kind, status, body)
+
     def between(self, start, end=float("inf")):
         """The answers to requests sent after `start` and answered before `end`."""
         return [answer for answer in self.answers if start < answer[0] and answer[4] < end]
@@ -166,8 +181,7 @@ def test_mariadb_and_redis_killed_and_restarted_under_load(new_client):
         guests = [site.client(mobile) for mobile in GUEST_MOBILES]
         load = Load(guests, house_ids)
         phases = {}
-        with concurrent.futures.ThreadPoolExecutor(LOAD_THREADS) as pool:
-            running = [pool.submit(load.run, guest) for guest in guests]
+        with load.running():
             for store_server in (site.redis, site.mariadb):
                 time.sleep(PHASE_SECONDS)
                 phases[store_server.name, "down"] = time.monotonic()
@@ -176,13 +190,6 @@ def test_mariadb_and_redis_killed_and_restarted_under_load(new_client):
                 store_server.start()
                 phases[store_server.name, "up"] = time.monotonic()
             time.sleep(PHASE_SECONDS)
-            load.stop.set()
-            for future in running:
-                future.result()  # no request timed out or failed to answer
-
-        for _, kind, status, body, _ in load.answers:
-            # Every answer is the envelope: success, or "the data service is unavailable".
-            assert (status, body["errcode"]) in ((200, "0"), (503, "4001")), (kind, status, body)
         for store_server in ("redis", "mariadb"):
             outage = load.between(phases[store_server, "down"], phases[store_server, "up"])
             assert any(answer[2] == 503 for answer in outage), store_server

@@ -4,10 +4,10 @@ Each cached value's key embeds the current generation of its namespace. A write 
 what a namespace shows increments the generation before it answers, so every older entry
 becomes unreachable at once, whatever the number of cached pages; they expire on their own.
 
-Generations and entries are filed under the Redis server's run id (utils/lua.INCARNATION): a
-Redis restored from an older snapshot, or a replica promoted after a failover, would bring
-back an older generation along with the entries it names, and a booked house would show as
-free again. Under a new run id all of that is unreachable, and the cache starts cold.
+Generations and entries are filed under the Redis master's incarnation (its run id and
+replication id, utils/lua.INCARNATION): a Redis restored from an older snapshot, or a server
+promoted after a failover, would bring back an older generation along with the entries it
+names, and a booked house would show as free again. Under a new incarnation all of that is unreachable, and the cache starts cold.
 """
 import contextlib
 import dataclasses
@@ -24,7 +24,7 @@ HOUSES = "houses"  # everything that shows houses: detail, index, search pages, 
 TTL = 3600
 
 # The current generation and the entry it names in one round trip: a cache hit costs a single
-# EVALSHA. Keys depend on the run id and the generation, so they cannot be declared in KEYS
+# EVALSHA. Keys depend on the incarnation and the generation, so they cannot be declared in KEYS
 # (fine on one Redis, not on a Redis Cluster). ARGV: PREFIX, the namespace, the entry's name.
 _READ_CURRENT = LuaScript(INCARNATION + """
 local generation = redis.call('GET', ARGV[1] .. ':gen:' .. ARGV[2] .. ':' .. incarnation) or '0'

@@ -21,8 +21,18 @@ class LuaScript:
             return await redis.evalsha(self.sha, len(keys), *keys, *args)
 
 
-# The Redis server's run id, which every start of a server process draws anew (a promoted
-# replica has its own). State that must never come back after a restart from an older
-# snapshot, or after a failover to a lagging replica, is filed under it: whatever such a
-# rollback restores sits under a run id no longer current.
-INCARNATION = "local incarnation = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')\n"
+# This Redis master's incarnation: the server's run id, which every start of a server process
+# draws anew, and its replication id, which every promotion of a replica draws anew (a master
+# failed over while it kept running, then promoted back, keeps its run id but not this). State
+# that must never come back after a restart from an older snapshot, or after a failover to a
+# lagging replica or back to a former master, is filed under it: whatever such a rollback
+# restores sits under an incarnation no longer current. (The replication id also changes when a
+# master gains its first replica, or its first after an hour without any: the cache then starts
+# cold and sessions are checked again, once.)
+INCARNATION = ("local incarnation = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') .. '-' ..\n"
+               "    string.match(redis.call('INFO', 'replication'), 'master_replid:(%w+)')\n")
+
+# Files every key a script is given under the incarnation: KEYS[i] becomes `KEYS[i]:<incarnation>`.
+# For single-use state (a captcha, an SMS code and its wrong attempts), which a rollback would
+# give back unused: after a restart or a failover, every one in flight is gone and asked for anew.
+KEYS_OF_THIS_INCARNATION = INCARNATION + "for i = 1, #KEYS do KEYS[i] = KEYS[i] .. ':' .. incarnation end\n"

@@ -2,7 +2,7 @@
 avatar key and whether their real name is verified.
 
 The key slides to 24 h on every read and never lives past 30 days after login. A read is a
-single script (GETEX plus the Redis run id), so a logged-in request costs one Redis round trip
+single script (GETEX plus the Redis master's incarnation), so a logged-in request costs one Redis round trip
 for its session.
 
 Each user's live session ids are also indexed in a sorted set scored by their absolute expiry,
@@ -12,8 +12,9 @@ with, and the profile can be answered from the session alone.
 Redis may roll back (a restart from an older snapshot, a failover to a lagging replica) and
 bring back a session that was logged out, or one that shows an old name. So every ended session
 is also recorded in MariaDB (`ih_revoked_session`, by the SHA-256 of its id), and a session
-carries the run id of the Redis that last vouched for it: read under another run id, it is
-checked against MariaDB once (revoked? the user's fields now?) before it is trusted again.
+carries the incarnation (utils/lua.py) of the Redis that last vouched for it: read under
+another, it is checked against MariaDB once (revoked? the user's fields now?) before it is
+trusted again.
 """
 import datetime
 import hashlib
@@ -56,7 +57,7 @@ for i = 2, #KEYS do
 end
 """)
 
-# The session and the run id of the Redis holding it, in one round trip; the read slides its TTL.
+# The session and the incarnation of the Redis holding it, in one round trip; the read slides its TTL.
 _READ = LuaScript(INCARNATION + """
 return {incarnation, redis.call('GETEX', KEYS[1], 'EX', ARGV[1])}
 """)
