@@ -56,7 +56,7 @@ class Application(tornado.web.Application):
         self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=cpus,
                                                                   thread_name_prefix="cpu")
         clock = SiteClock(options.timezone)
-        cache = Cache(redis_client)
+        cache = Cache(redis_client, db)
         self.sessions = Sessions(redis_client, db)
         self.media_storage = config.media_storage()  # its S3 client is made in serve(), closed in close()
         self.media = Media(self.cpu_executor, self.media_storage, redis_client,
@@ -113,7 +113,7 @@ async def expire_pending_orders(orders, interval, stopping):
 
 
 async def serve(sockets):
-    db = await Database.connect(options.mysql_url, options.mysql_pool_size)
+    db = await Database.connect(options.mysql_url, options.mysql_pool_size, options.mysql_replica_url)
     # A blocking pool makes a burst of requests wait for a Redis connection instead of failing
     # with "Too many connections" (redis-py's default pool raises at 100). After Redis restarts,
     # every pooled connection is dead: a command that fails on one is sent once more on a fresh
