@@ -12,7 +12,7 @@ import pytest
 from tests.conftest import ServerProcess
 from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, book_ok, day, detail, my_orders, publish_house,
                            register, search, verify_identity)
-from tests.stores import PrivateRedis, replicated_mariadb
+from tests.stores import PrivateMariaDB, PrivateRedis, replicated_mariadb
 
 DATABASE = "ihome_test_replica"
 REPLICA_ONLY = 900000  # the id of the area, house and order that only the replica holds
@@ -147,3 +147,15 @@ def test_reads_go_to_the_replica_never_miss_a_write_and_survive_its_loss(site):
     assert new_house in listed(site.visitor, "/api/house/list2")
     assert ordered(site.guest) == {first_order, second_order, new_order}
     assert site.replica.query("SELECT COUNT(*) FROM ih_house WHERE id = %s", (new_house,), DATABASE) == ((0,),)
+
+
+def test_a_replica_needs_a_primary_that_logs_gtids():
+    """Without the primary's binary log no write has a position to wait for: start-up refuses."""
+    with PrivateMariaDB("replica-no-binlog") as primary:
+        server = ServerProcess("replica-no-binlog", database=DATABASE, IHOME_MYSQL_URL=primary.url(DATABASE),
+                               IHOME_MYSQL_REPLICA_URL=primary.url(DATABASE)).start()
+        try:
+            assert server.process.wait(timeout=60) != 0
+        finally:
+            server.stop()
+    assert "--mysql_replica_url needs the primary's binary log" in server.log_path.read_text()
