@@ -5,6 +5,7 @@ replica (`Database.reading`) do so only once the replica has applied the positio
 had after the latest write that returned (utils/cache.py records it in Redis): a read never
 misses a write that has answered, whichever process or host made it.
 """
+import asyncio
 import contextlib
 import logging
 import re
@@ -46,7 +47,9 @@ CONNECT_OPTIONS = {"charset": "utf8mb4", "autocommit": True, "init_command": "SE
 # how long a replica that was that far behind, or failed, is left alone before it is tried again.
 CATCH_UP_WAIT = 0.1
 REPLICA_REST = 5.0
-REPLICA_CONNECT_TIMEOUT = 2  # connecting to a replica host that is gone costs a read this long, then it rests
+# A replica that does not answer (a frozen server, a host cut off, which no error reports) costs
+# a read this long, then the read goes to the primary and the replica rests.
+REPLICA_ANSWER_TIMEOUT = 2.0
 
 
 def gtid_position(text):
@@ -66,9 +69,10 @@ def includes(applied, position):
 
 
 class Database:
-    def __init__(self, pool, replica=None):
+    def __init__(self, pool, replica=None, answer_timeout=None):
         self.pool = pool
         self.replica = replica  # a Replica, or None: every read goes to this pool
+        self.answer_timeout = answer_timeout  # seconds a read may take, connecting included; None: no limit
 
     @classmethod
     async def connect(cls, url, size, replica_url=""):
@@ -78,9 +82,8 @@ class Database:
             return cls(pool)
         # minsize=0: the service starts, and reads from the primary, while the replica is down.
         replica_pool = await aiomysql.create_pool(minsize=0, maxsize=size, pool_recycle=3600,
-                                                  connect_timeout=REPLICA_CONNECT_TIMEOUT,
                                                   **parse_mysql_url(replica_url), **CONNECT_OPTIONS)
-        database = cls(pool, Replica(cls(replica_pool)))
+        database = cls(pool, Replica(cls(replica_pool, answer_timeout=REPLICA_ANSWER_TIMEOUT)))
         await database._check_binary_log()
         return database
 
@@ -130,15 +133,28 @@ class Database:
 
     async def _read(self, sql, args, fetch):
         """A read is idempotent: one that met a connection the server had dropped (a MariaDB
-        restart leaves every pooled connection dead) runs once more on a fresh one."""
+        restart leaves every pooled connection dead) runs once more on a fresh one. One that
+        gets no answer within `answer_timeout` fails as a lost connection, without a retry."""
         for attempt in range(2):
             try:
-                async with self.pool.acquire() as conn, conn.cursor(aiomysql.DictCursor) as cur:
-                    await cur.execute(sql, args)
-                    return await fetch(cur)
+                async with asyncio.timeout(self.answer_timeout):
+                    return await self._read_once(sql, args, fetch)
+            except TimeoutError:
+                raise pymysql.err.OperationalError(
+                    LOST_CONNECTION[1], f"no answer within {self.answer_timeout}s") from None
             except pymysql.err.Error as error:
                 if attempt or not await self._dropped_connection(error):
                     raise
+
+    async def _read_once(self, sql, args, fetch):
+        async with self.pool.acquire() as conn:
+            try:
+                async with conn.cursor(aiomysql.DictCursor) as cur:
+                    await cur.execute(sql, args)
+                    return await fetch(cur)
+            except asyncio.CancelledError:
+                conn.close()  # the reply was cut off midway: the pool must not hand it out again
+                raise
 
     async def execute(self, sql, args=None):
         """Run one statement; returns (affected rows, last insert id)."""
