@@ -42,6 +42,7 @@ _define("debug", False, bool, "Tornado debug mode (autoreload, tracebacks in log
 _define("xheaders", False, bool, "trust X-Real-IP / X-Forwarded-For / X-Forwarded-Proto from a reverse proxy")
 _define("mysql_url", "mysql://root:@127.0.0.1:3306/ihome", str, "MariaDB/MySQL URL")
 _define("mysql_pool_size", 10, int, "connections in the MySQL pool of each process")
+_define("mysql_replica_url", "", str, "MariaDB replica URL for the public reads (empty: every read on the primary)")
 _define("redis_url", "redis://127.0.0.1:6379/0", str, "Redis URL (sessions, codes, caches)")
 _define("redis_pool_size", 64, int, "Redis connections of each process; more requests wait")
 _define("redis_sentinels", "", str, "sentinels host:port,host:port naming the Redis master (empty: redis_url's server)")

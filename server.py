@@ -48,7 +48,7 @@ class Application(tornado.web.Application):
         self.cpu_executor = concurrent.futures.ThreadPoolExecutor(max_workers=cpus,
                                                                   thread_name_prefix="cpu")
         clock = SiteClock(options.timezone)
-        cache = Cache(redis_client)
+        cache = Cache(redis_client, db)
         self.sessions = Sessions(redis_client, db)
         self.media_storage = config.media_storage()  # its S3 client is made in serve(), closed in close()
         self.media = Media(self.cpu_executor, self.media_storage, redis_client,
@@ -105,7 +105,7 @@ async def expire_pending_orders(orders, interval, stopping):
 
 
 async def serve(sockets):
-    db = await Database.connect(options.mysql_url, options.mysql_pool_size)
+    db = await Database.connect(options.mysql_url, options.mysql_pool_size, options.mysql_replica_url)
     app = Application(db, config.redis_client())
     await app.media_storage.start()
     # API handlers stream their bodies and bound them themselves (handlers/base.py); this cap is

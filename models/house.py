@@ -83,17 +83,18 @@ class Houses:
         self.page_size = page_size
 
     # ---- reading ------------------------------------------------------------------------------
+    # The public pages read through `db`, reads that may go to the replica (Database.reading).
 
-    async def areas(self):
-        return await self.db.fetchall("SELECT id AS area_id, name FROM ih_area ORDER BY id")
+    async def areas(self, db):
+        return await db.fetchall("SELECT id AS area_id, name FROM ih_area ORDER BY id")
 
     async def cached_areas(self):
         """The payload of /api/house/area as a JSON object's bytes."""
-        return await self.cache.get_or_build(HOUSES, "areas", lambda: _encoded(data=self.areas()))
+        return await self.cache.get_or_build(HOUSES, "areas", lambda db: _encoded(data=self.areas(db)))
 
-    async def home_page_houses(self):
+    async def home_page_houses(self, db):
         """The most-booked houses that have a photo."""
-        houses = await self.db.fetchall(
+        houses = await db.fetchall(
             "SELECT id AS house_id, title, index_image FROM ih_house WHERE index_image IS NOT NULL"
             " ORDER BY order_count DESC, id DESC LIMIT %s", (HOME_PAGE_HOUSES,))
         for house in houses:
@@ -103,10 +104,10 @@ class Houses:
     async def cached_home_page(self):
         """The payload of /api/house/index as a JSON object's bytes."""
         return await self.cache.get_or_build(
-            HOUSES, "home", lambda: _encoded(houses=self.home_page_houses(), areas=self.areas()))
+            HOUSES, "home", lambda db: _encoded(houses=self.home_page_houses(db), areas=self.areas(db)))
 
-    async def detail(self, house_id):
-        house = await self.db.fetchone(
+    async def detail(self, house_id, db):
+        house = await db.fetchone(
             "SELECT h.id AS hid, h.user_id, h.title, h.price, h.deposit, h.address, h.area_id,"
             " a.name AS area_name, h.room_count, h.acreage, h.unit, h.capacity, h.beds, h.min_days,"
             " h.max_days, h.order_count, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
@@ -115,13 +116,13 @@ class Houses:
         if house is None:
             raise ApiError(RET.NODATA, "房屋不存在")
         images, facilities, comments = await asyncio.gather(
-            self.db.fetchall("SELECT image FROM ih_house_image WHERE house_id = %s ORDER BY id", (house_id,)),
-            self.db.fetchall("SELECT facility_id FROM ih_house_facility WHERE house_id = %s"
-                             " ORDER BY facility_id", (house_id,)),
-            self.db.fetchall("SELECT u.name, u.mobile, o.comment, o.updated_at FROM ih_order o"
-                             " JOIN ih_user u ON u.id = o.user_id WHERE o.house_id = %s AND o.status = %s"
-                             " ORDER BY o.updated_at DESC, o.id DESC LIMIT %s",
-                             (house_id, COMPLETE, DETAIL_COMMENTS)))
+            db.fetchall("SELECT image FROM ih_house_image WHERE house_id = %s ORDER BY id", (house_id,)),
+            db.fetchall("SELECT facility_id FROM ih_house_facility WHERE house_id = %s"
+                        " ORDER BY facility_id", (house_id,)),
+            db.fetchall("SELECT u.name, u.mobile, o.comment, o.updated_at FROM ih_order o"
+                        " JOIN ih_user u ON u.id = o.user_id WHERE o.house_id = %s AND o.status = %s"
+                        " ORDER BY o.updated_at DESC, o.id DESC LIMIT %s",
+                        (house_id, COMPLETE, DETAIL_COMMENTS)))
         # A house page is public: a landlord is shown masked, a reviewer anonymous, never by mobile.
         house["user_name"] = public_name(house["user_name"], house.pop("mobile"), masked=True)
         house["user_avatar"] = self.media.url(house["user_avatar"])
@@ -135,7 +136,7 @@ class Houses:
     async def cached_detail(self, house_id):
         """The payload of GET /api/house/info as a JSON object's bytes, but the visitor's `user_id`."""
         return await self.cache.get_or_build(HOUSES, f"detail:{house_id}",
-                                             lambda: _encoded(data=self.detail(house_id)))
+                                             lambda db: _encoded(data=self.detail(house_id, db)))
 
     async def landlord_houses(self, user_id):
         """The landlord's houses, newest first."""
@@ -150,15 +151,19 @@ class Houses:
 
     async def search(self, query):
         """The payload of /api/house/list: one page of houses and the number of pages."""
+        return await self.search_in(query, await self.cache.reading())
+
+    async def search_in(self, query, db):
+        """`search` read through `db`."""
         where, args = search_filter(query)
-        count = (await self.db.fetchone(f"SELECT COUNT(*) AS houses FROM ih_house h{where}", args))["houses"]
+        count = (await db.fetchone(f"SELECT COUNT(*) AS houses FROM ih_house h{where}", args))["houses"]
         offset = (query.page - 1) * self.page_size
         houses = []
         if offset < count:
             # The page's ids come from the sort's index alone, and only that page's rows are read:
             # the plan stays on that index whatever the optimizer thinks of the join to ih_user.
             order = SORT_ORDERS[query.sort]
-            houses = await self.db.fetchall(
+            houses = await db.fetchall(
                 "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
                 f" u.avatar, h.index_image FROM (SELECT h.id FROM ih_house h{where} ORDER BY {order}"
                 " LIMIT %s OFFSET %s) page JOIN ih_house h ON h.id = page.id"
@@ -172,8 +177,8 @@ class Houses:
         """The payload of /api/house/list2 as a JSON object's bytes. Only a page that exists is
         kept: a page past the end is empty whatever its number, and keeping one entry per number
         asked for would let anyone fill Redis."""
-        async def build():
-            found = await self.search(query)
+        async def build(db):
+            found = await self.search_in(query, db)
             encoded = orjson.dumps(found)
             return encoded if query.page <= max(found["total_page"], 1) else Uncached(encoded)
         return await self.cache.get_or_build(HOUSES, query.cache_name(self.page_size), build)

@@ -212,7 +212,8 @@ class Orders:
         """A user's orders as GUEST or on their houses as LANDLORD, newest first, each with the
         `actions` that user may take on it now."""
         owner_column = "o.user_id" if role == GUEST else "h.user_id"
-        orders = await self.db.fetchall(
+        db = await self.cache.reading()  # every order change retires HOUSES, recording its position
+        orders = await db.fetchall(
             "SELECT o.id AS order_id, o.house_id, h.title, h.index_image, o.begin_date AS start_date,"
             " o.end_date, o.created_at AS ctime, o.days, o.amount, o.status, o.comment"
             " FROM ih_order o JOIN ih_house h ON h.id = o.house_id"

@@ -121,10 +121,15 @@ class PrivateRedis(PrivateServer):
 
 
 class PrivateMariaDB(PrivateServer):
-    """mariadbd with a data folder of its own, made by mariadb-install-db. Its root user logs in
-    from this machine only, so the tests' own connections go through its unix socket."""
+    """mariadbd with a data folder of its own, made by mariadb-install-db; `server_options`
+    replace the default of no binary log (see `replicated_mariadb`). Its root user logs in from
+    this machine only, so the tests' own connections go through its unix socket."""
 
     name = "mariadb"
+
+    def __init__(self, label, address="127.0.0.1", server_options=("--skip-log-bin",)):
+        super().__init__(label, address)
+        self.server_options = server_options
 
     @property
     def socket_path(self):
@@ -140,7 +145,7 @@ class PrivateMariaDB(PrivateServer):
     def command(self):
         return ["mariadbd", "--no-defaults", f"--datadir={self.folder / 'data'}", f"--port={self.port}",
                 f"--bind-address={self.address}", f"--socket={self.socket_path}",
-                f"--pid-file={self.folder / 'mariadb.pid'}", "--user=root", "--skip-log-bin",
+                f"--pid-file={self.folder / 'mariadb.pid'}", "--user=root", *self.server_options,
                 "--innodb-buffer-pool-size=64M", "--skip-name-resolve"]
 
     def connect(self, database=None):
@@ -156,6 +161,38 @@ class PrivateMariaDB(PrivateServer):
 
     def url(self, database, user="root", password=""):
         return f"mysql://{user}:{password}@{self.address}:{self.port}/{database}"
+
+    def query(self, sql, args=None, database=None):
+        """The rows of one statement, on a connection of the test's own."""
+        with self.connect(database) as conn, conn.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+
+    def follow(self, primary):
+        """Replicate `primary` from its first transaction on, by GTID; a restart resumes it."""
+        self.query("CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=%s, MASTER_USER='root',"
+                   " MASTER_USE_GTID=slave_pos", (primary.port,))
+        self.query("START SLAVE")
+
+    def catch_up_with(self, primary):
+        """Wait until this replica has applied everything `primary` has committed."""
+        ((position,),) = primary.query("SELECT @@gtid_binlog_pos")
+        ((waited,),) = self.query("SELECT MASTER_GTID_WAIT(%s, %s)", (position, START_TIMEOUT))
+        assert waited == 0, f"the replica did not reach {position} in {START_TIMEOUT}s"
+
+
+# A primary that logs every transaction under a GTID, and a replica that follows it by GTID.
+PRIMARY_OPTIONS = ("--log-bin=primary-bin", "--server-id=1", "--gtid-domain-id=0", "--binlog-format=ROW")
+REPLICA_OPTIONS = ("--skip-log-bin", "--server-id=2")
+
+
+@contextlib.contextmanager
+def replicated_mariadb(label):
+    """A private primary and a private replica replicating it from the start (both always stopped)."""
+    with PrivateMariaDB(f"{label}-primary", server_options=PRIMARY_OPTIONS) as primary, \
+            PrivateMariaDB(f"{label}-replica", server_options=REPLICA_OPTIONS) as replica:
+        replica.follow(primary)
+        yield primary, replica
 
 
 def free_ports(count):

@@ -1,8 +1,6 @@
 """Contract §4.2 through HTTP: profile, avatar uploads, display name, real-name verification."""
 import datetime
 import shutil
-import struct
-import zlib
 
 import pytest
 from PIL import Image

@@ -8,6 +8,12 @@ Generations and entries are filed under the Redis master's incarnation (its run 
 replication id, utils/lua.INCARNATION): a Redis restored from an older snapshot, or a server
 promoted after a failover, would bring back an older generation along with the entries it
 names, and a booked house would show as free again. Under a new incarnation all of that is unreachable, and the cache starts cold.
+
+Next to the generations, the same step records the GTID position the primary had after the
+write (when reads may go to a MariaDB replica, models/db.py): a reader, in any process, waits
+for the replica to apply it, so that what it builds or answers is never older than a write that
+returned. No position recorded (a new Redis, or a write that could not tell its position) sends
+the readers to the primary for its current one.
 """
 import contextlib
 import dataclasses
@@ -23,19 +29,49 @@ PREFIX = "ihome:cache"
 HOUSES = "houses"  # everything that shows houses: detail, index, search pages, areas
 TTL = 3600
 
+# The written position, a hash of each replication domain's latest GTID, joined as MariaDB
+# writes a GTID position ('' when none is recorded). ARGV[1]: PREFIX.
+_POSITION = """
+local written = ARGV[1] .. ':gtid:' .. incarnation
+local function written_position()
+    return table.concat(redis.call('HVALS', written), ',')
+end
+"""
+
 # The current generation and the entry it names in one round trip: a cache hit costs a single
-# EVALSHA. Keys depend on the incarnation and the generation, so they cannot be declared in KEYS
-# (fine on one Redis, not on a Redis Cluster). ARGV: PREFIX, the namespace, the entry's name.
-_READ_CURRENT = LuaScript(INCARNATION + """
+# EVALSHA; a miss also brings the written position its build reads at. Keys depend on the
+# incarnation and the generation, so they cannot be declared in KEYS (fine on one Redis, not on a
+# Redis Cluster). ARGV: PREFIX, the namespace, the entry's name.
+_READ_CURRENT = LuaScript(INCARNATION + _POSITION + """
 local generation = redis.call('GET', ARGV[1] .. ':gen:' .. ARGV[2] .. ':' .. incarnation) or '0'
 generation = incarnation .. ':' .. generation
-return {generation, redis.call('GET', ARGV[1] .. ':' .. ARGV[2] .. ':' .. generation .. ':' .. ARGV[3])}
+local entry = redis.call('GET', ARGV[1] .. ':' .. ARGV[2] .. ':' .. generation .. ':' .. ARGV[3])
+if entry then
+    return {generation, entry}
+end
+return {generation, false, written_position()}
 """)
 
-# ARGV: PREFIX, then the namespaces to retire.
-_INVALIDATE = LuaScript(INCARNATION + """
-for i = 2, #ARGV do
+_READ_POSITION = LuaScript(INCARNATION + _POSITION + "return written_position()")
+
+# ARGV: PREFIX, a GTID position (below), then the namespaces to retire.
+_RETIRE = """
+for i = 3, #ARGV do
     redis.call('INCR', ARGV[1] .. ':gen:' .. ARGV[i] .. ':' .. incarnation)
+end
+"""
+_INVALIDATE = LuaScript(INCARNATION + _RETIRE)
+# Once the write has committed: ARGV[2] is the primary's position then, kept per domain if newer
+# than the one recorded (writes record theirs in any order), or '' to forget the recorded one.
+_INVALIDATE_WRITTEN = LuaScript(INCARNATION + _POSITION + _RETIRE + """
+if ARGV[2] == '' then
+    redis.call('DEL', written)
+end
+for domain, server, sequence in string.gmatch(ARGV[2], '(%d+)-(%d+)-(%d+)') do
+    local known = redis.call('HGET', written, domain)
+    if not known or tonumber(string.match(known, '(%d+)$')) < tonumber(sequence) then
+        redis.call('HSET', written, domain, domain .. '-' .. server .. '-' .. sequence)
+    end
 end
 """)
 
@@ -48,14 +84,31 @@ class Uncached:
 
 
 class Cache:
-    """The response caches in one Redis, built once with its client."""
+    """The response caches in one Redis, built once with its client and the Database whose
+    writes change what they show (None: a script that only retires them)."""
 
-    def __init__(self, redis):
+    def __init__(self, redis, db=None):
         self.redis = redis
+        self.db = db
 
     async def invalidate(self, *namespaces):
-        """Make every cached entry of `namespaces` unreachable. Call it before answering the write."""
-        await _INVALIDATE(self.redis, args=[PREFIX, *namespaces])
+        """Make every cached entry of `namespaces` unreachable, and record where the primary
+        stands for the replica reads that follow. Call it once the write has committed, before
+        answering it."""
+        position = await self.db.written_position() if self.db else None
+        await _INVALIDATE_WRITTEN(self.redis, args=[PREFIX, position or "", *namespaces])
+
+    async def reading(self):
+        """Database reads that see every write that has returned (`Database.reading` at the
+        recorded position). If Redis fails, they ask the primary for its position."""
+        if self.db.replica is None:
+            return self.db
+        try:
+            position = await _READ_POSITION(self.redis, args=[PREFIX])
+        except RedisError as error:
+            log.warning("could not read the written GTID position: %s", error)
+            position = b""
+        return self.db.reading(position.decode() or None)
 
     @contextlib.asynccontextmanager
     async def retiring(self, *namespaces):
@@ -67,7 +120,7 @@ class Cache:
         step fail (Redis lost within those milliseconds), the write stands and answers success:
         the stored data is the truth, and a Redis that restarted comes back with a cold cache.
         """
-        await self.invalidate(*namespaces)
+        await _INVALIDATE(self.redis, args=[PREFIX, "", *namespaces])
         yield
         try:
             await self.invalidate(*namespaces)
@@ -75,22 +128,22 @@ class Cache:
             log.error("could not retire %s after a write: %s", namespaces, error)
 
     async def get_or_build(self, namespace, name, build, ttl=TTL):
-        """The cached bytes of `name`, or `await build()` (bytes), stored for the next reader
-        unless the build wraps them in `Uncached`.
+        """The cached bytes of `name`, or `await build(db)` (bytes, `db` the reads to build
+        from), stored for the next reader unless the build wraps them in `Uncached`.
 
         The generation is read before building, so an entry built while a write commits is filed
         under the generation that write retires. Redis failing only costs the cache: the answer
         is then built from the database.
         """
         try:
-            generation, cached = await _READ_CURRENT(self.redis, args=[PREFIX, namespace, name])
+            generation, cached, *position = await _READ_CURRENT(self.redis, args=[PREFIX, namespace, name])
         except RedisError as error:
             log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
-            built = await build()
+            built = await build(self.db.reading(None))
             return built.value if isinstance(built, Uncached) else built
         if cached is not None:
             return cached
-        built = await build()
+        built = await build(self.db.reading(position[0].decode() or None))
         if isinstance(built, Uncached):
             return built.value
         try:

@@ -1,11 +1,12 @@
-"""The pure rules, tested without a server: field readers, name rules, the search filter and
-the order state machine."""
+"""The pure rules, tested without a server: field readers, name rules, the search filter, the
+order state machine and GTID positions."""
 import datetime
 import types
 
 import pytest
 
 from handlers.base import request_summary
+from models.db import gtid_position, includes
 from models.house import Search, search_filter
 from models.order import GUEST, LANDLORD, available_actions
 from models.user import has_default_name, masked_id_card, mobile_from_weights, public_name, reads_as_mobile
@@ -241,3 +242,26 @@ def test_stored_utc_times_show_in_the_sites_zone():
     clock = SiteClock("Asia/Shanghai")
     assert clock.show_timestamp(datetime.datetime(2026, 12, 3, 20, 30)) == "2026-12-04 04:30:00"
     assert 1 <= clock.seconds_until_midnight() <= 24 * 3600
+
+
+# ---- GTID positions (replica reads) ---------------------------------------------------------
+
+def test_a_gtid_position_is_the_sequence_number_of_each_domain():
+    assert gtid_position("0-1-42") == {0: 42}
+    assert gtid_position("0-1-42,1-2-7") == {0: 42, 1: 7}
+    assert gtid_position(" 0-3-5 , 2-1-9") == {0: 5, 2: 9}
+    assert gtid_position("") == {}
+
+
+@pytest.mark.parametrize("applied, position, result", [
+    ("0-1-42", "0-1-42", True),
+    ("0-1-43", "0-1-42", True),
+    ("0-1-41", "0-1-42", False),
+    ("0-2-50", "0-1-42", True),  # another server of the domain (after a failover) counts alike
+    ("0-1-42", "0-1-42,1-2-7", False),  # nothing applied of domain 1
+    ("0-1-42,1-2-7", "1-2-7", True),
+    ("", "", True),
+    ("", "0-1-1", False),
+])
+def test_a_server_has_applied_a_position_when_it_is_as_far_in_every_domain(applied, position, result):
+    assert includes(gtid_position(applied), gtid_position(position)) is result
