@@ -8,6 +8,7 @@ import pytest
 from tests.conftest import ServerProcess
 from tests.helpers import (DEFAULT_PASSWORD, ask_for_sms_code, at_once, captcha_key, login, of_this_incarnation, register,
                            registration, request_sms_code, sms_code_key)
+from tests.stores import wait_until
 
 MOBILE = "13800138000"
 
@@ -425,6 +426,8 @@ def test_credentials_in_the_query_string_are_not_read(server, client, new_client
 def test_secret_query_fields_are_blanked_in_the_access_log(server, client):
     client.get(f"/api/check_login?blanked=1&password={QUERY_SECRET}&Mobile=13912345678&phonecode=654321"
                "&id_card=11010519491231002X&real_name=%E7%8E%8B&_xsrf=token&kept=2")
+    # Tornado writes the access log line just after the answer has gone.
+    wait_until(lambda: "/api/check_login?blanked=1" in server.log_path.read_text(), "the access log line")
     (line,) = [line for line in server.log_path.read_text().splitlines() if "/api/check_login?blanked=1" in line]
     assert ("GET /api/check_login?blanked=1&password=***&Mobile=***&phonecode=***&id_card=***&real_name=***"
             "&_xsrf=***&kept=2 (127.0.0.1)") in line
