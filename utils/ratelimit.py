@@ -1,5 +1,5 @@
 """Per-client limits over fixed windows, counted in Redis: the per-IP limits on captchas and on
-failed logins. A client is counted by `client_key` of its address."""
+failed logins (a client counted by `client_key` of its address), and each user's uploads."""
 import ipaddress
 
 from utils.errors import RET, ApiError
