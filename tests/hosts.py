@@ -256,7 +256,6 @@ class Site:
     def _start(self):
         self.stack.enter_context(Network())
         self.mariadb = PrivateMariaDB(LABEL, address=GATEWAY)
-        self.stack.callback(shutil.rmtree, self.mariadb.folder / "data", ignore_errors=True)  # once stopped
         self.stack.enter_context(self.mariadb)
         self.redis = self.stack.enter_context(PrivateRedis(LABEL, address=GATEWAY))
         with self.mariadb.connect() as conn, conn.cursor() as cur:  # README, "Running in production"

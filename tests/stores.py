@@ -148,6 +148,11 @@ class PrivateMariaDB(PrivateServer):
                 f"--pid-file={self.folder / 'mariadb.pid'}", "--user=root", *self.server_options,
                 "--innodb-buffer-pool-size=64M", "--skip-name-resolve"]
 
+    def stop(self):
+        """Stopped for good: its data (over 100 MB) goes, its log stays."""
+        super().stop()
+        shutil.rmtree(self.folder / "data", ignore_errors=True)
+
     def connect(self, database=None):
         return pymysql.connect(unix_socket=str(self.socket_path), user="root", password="",
                                database=database, autocommit=True, charset="utf8mb4", connect_timeout=5)
