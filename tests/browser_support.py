@@ -74,12 +74,23 @@ def open_page(browser, server):
     assert not problems, problems
 
 
+def wait_in_page(page, expression, timeout=10.0):
+    """Waits until the JavaScript `expression` is truthy in the page. Not `page.wait_for_function`:
+    that evaluates its predicate with eval() inside the page, which the page's own policy
+    (script-src 'self') refuses, and the refusal counts as a CSP violation."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout}s in the page: {expression}")
+        page.wait_for_timeout(50)
+
+
 def screenshot(page, name):
     """test-output/screenshots/<name>.png: the whole page, once its photos have loaded."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     # A hash route change is no page load: wait for the photos themselves, lazy ones included.
     page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach((img) => { img.loading = 'eager'; })")
-    page.wait_for_function("Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0)")
+    wait_in_page(page, "Array.from(document.images).every((img) => img.complete && img.naturalWidth > 0)")
     # A viewport as tall as the page, rather than full_page, which would draw sticky bars mid-page.
     viewport = page.viewport_size
     height = page.evaluate("document.documentElement.scrollHeight")

@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import (DESKTOP, browser, login_in_browser, open_page,  # noqa: F401 - fixtures
-                                   photo_file, register_in_browser, screenshot, solve_captcha, watched_page)
+                                   photo_file, register_in_browser, screenshot, solve_captcha, wait_in_page,
+                                   watched_page)
 from tests.conftest import ServerProcess
 from tests.helpers import end_stay, publish_house, register, sms_code_key, verify_identity
 
@@ -370,7 +371,7 @@ def test_the_page_policy_blocks_inline_scripts_and_foreign_images(browser, serve
             document.body.append(script);
             document.body.append(Object.assign(document.createElement("img"), {src: "https://example.invalid/x.png"}));
         }""")
-        page.wait_for_function("window.cspViolations.length === 2")
+        wait_in_page(page, "window.cspViolations.length === 2")
         assert sorted(page.evaluate("window.cspViolations")) == ["img-src https://example.invalid/x.png",
                                                                  "script-src-elem inline"]
         assert page.evaluate("window.injected") is None
