@@ -3,11 +3,16 @@ both roles.
 
 A booking is one transaction that locks the house row, so competing bookings of one house
 queue up and each re-checks the nights after the previous one committed. The primary key of
-ih_booked_night (house_id, night) backs that up: two active orders can never hold one night.
+ih_booked_night (house_id, night) backs that up: two orders holding nights can never hold one
+night, whatever statuses they are in.
 
 A waiting order holds its nights until the landlord answers, so a guest may hold only a few
 waiting orders and nights at once, and a booking the landlord leaves unanswered expires.
+
+Every change of status, whoever makes it (a guest, a landlord, the payment gateway, a sweep), goes
+through `move`.
 """
+import collections
 import dataclasses
 import datetime
 
@@ -17,14 +22,17 @@ from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 
 WAIT_ACCEPT = 0
+WAIT_PAYMENT = 1  # accepted, the guest has yet to pay (--payment=alipay only)
+PAID = 2  # paid, the stay not over yet (--payment=alipay only)
 WAIT_COMMENT = 3
 COMPLETE = 4
 CANCELED = 5
 REJECTED = 6
-EXPIRED = 7  # waited longer than the landlord's time to answer (Orders.expire_pending)
-# 1 and 2 are reserved for payment.
+EXPIRED = 7  # waited longer than the landlord's time to answer, or the guest's time to pay
 
-ACTIVE = (WAIT_ACCEPT, WAIT_COMMENT)  # statuses that hold their nights
+ACTIVE = (WAIT_ACCEPT, WAIT_PAYMENT, PAID, WAIT_COMMENT)  # statuses that hold their nights
+# Counted in the house's order_count: a stay the landlord accepted (and, with payment, was paid).
+CONFIRMED = (PAID, WAIT_COMMENT, COMPLETE)
 
 GUEST = "guest"
 LANDLORD = "landlord"
@@ -43,17 +51,37 @@ class Transition:
     source: int
     target: int
     after_stay: bool = False  # only once the last night is over
+    before_stay: bool = False  # only while the first night is still ahead
+
+    def applies(self, order, today):
+        """Whether the dates allow it on `today` (`order`: its start_date and end_date)."""
+        return not ((self.after_stay and order["end_date"] >= today)
+                    or (self.before_stay and order["start_date"] <= today))
 
 
+# action: its transitions, one per status it applies to.
 TRANSITIONS = {
-    "accept": Transition(LANDLORD, WAIT_ACCEPT, WAIT_COMMENT),
-    "reject": Transition(LANDLORD, WAIT_ACCEPT, REJECTED),
+    "accept": (Transition(LANDLORD, WAIT_ACCEPT, WAIT_COMMENT),),
+    "reject": (Transition(LANDLORD, WAIT_ACCEPT, REJECTED),),
     # A review completes the order and frees its nights, so it must wait for the stay to end:
     # otherwise the nights of a stay still ahead could be booked a second time.
-    "comment": Transition(GUEST, WAIT_COMMENT, COMPLETE, after_stay=True),
-    "cancel": Transition(GUEST, WAIT_ACCEPT, CANCELED),
+    "comment": (Transition(GUEST, WAIT_COMMENT, COMPLETE, after_stay=True),),
+    "cancel": (Transition(GUEST, WAIT_ACCEPT, CANCELED),),
 }
 
+# With --payment=alipay: an accepted order waits for the guest's payment. "pay" is the guest's
+# button, but only the gateway's word applies it (models/payment.py, never change_status), and a
+# sweep moves a paid order to WAIT_COMMENT once the stay is over. A paid order may be cancelled
+# by its guest only, before the stay, refunded under the rule in models/payment.py; a landlord
+# has no action on it.
+PAYMENT_TRANSITIONS = {
+    "pay": (Transition(GUEST, WAIT_PAYMENT, PAID),),
+    "accept": (Transition(LANDLORD, WAIT_ACCEPT, WAIT_PAYMENT),),
+    "reject": TRANSITIONS["reject"],
+    "comment": TRANSITIONS["comment"],
+    "cancel": (Transition(GUEST, WAIT_ACCEPT, CANCELED), Transition(GUEST, WAIT_PAYMENT, CANCELED),
+               Transition(GUEST, PAID, CANCELED, before_stay=True)),
+}
 DATES_TAKEN = "所选日期刚刚被他人预订，请重新选择日期"
 
 
@@ -61,17 +89,54 @@ def nights(start, end):
     return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
-def available_actions(order, viewer, today):
-    """The transitions of TRANSITIONS that `viewer` (GUEST or LANDLORD) may apply to `order`
-    (its status and end_date) on the day `today`: what the client may offer as buttons."""
-    return [action for action, transition in TRANSITIONS.items()
-            if transition.actor == viewer and transition.source == order["status"]
-            and not (transition.after_stay and order["end_date"] >= today)]
+def transition_of(machine, action, status):
+    """The transition of `action` from `status` in `machine`, or None."""
+    return next((t for t in machine[action] if t.source == status), None)
+
+
+def available_actions(order, viewer, today, machine=TRANSITIONS):
+    """The actions of `machine` that `viewer` (GUEST or LANDLORD) may apply to `order` (its
+    status and dates) on the day `today`: what the client may offer as buttons."""
+    return [action for action, transitions in machine.items()
+            if any(t.actor == viewer and t.source == order["status"] and t.applies(order, today)
+                   for t in transitions)]
+
+
+async def move(cur, orders, target, comment=None):
+    """Move `orders` to status `target`: the one place where an order's status changes. Inside
+    the caller's transaction, on rows it has locked, each with its id, status and house_id.
+    Nights are freed unless `target` holds them; each house's order_count follows its
+    CONFIRMED orders. `comment`: the review or the reason for refusing, when there is one."""
+    listed = ", ".join(["%s"] * len(orders))
+    ids = [order["id"] for order in orders]
+    await cur.execute(f"UPDATE ih_order SET status = %s, comment = COALESCE(%s, comment) WHERE id IN ({listed})",
+                      (target, comment, *ids))
+    if target not in ACTIVE:
+        await cur.execute(f"DELETE FROM ih_booked_night WHERE order_id IN ({listed})", ids)
+    counted = collections.Counter()
+    for order in orders:
+        counted[order["house_id"]] += (target in CONFIRMED) - (order["status"] in CONFIRMED)
+    for house_id, change in sorted(counted.items()):
+        if change:
+            await cur.execute("UPDATE ih_house SET order_count = order_count + %s WHERE id = %s",
+                              (change, house_id))
+
+
+async def lock_order(cur, order_id):
+    """The order's row, locked until the transaction ends, with its house's landlord; None if
+    there is no such order. Only the order's row is locked: a house's landlord never changes."""
+    await cur.execute("SELECT id, status, house_id, user_id AS guest_id, begin_date AS start_date, end_date,"
+                      " amount FROM ih_order WHERE id = %s FOR UPDATE", (order_id,))
+    order = await cur.fetchone()
+    if order:
+        await cur.execute("SELECT user_id FROM ih_house WHERE id = %s", (order["house_id"],))
+        order["landlord_id"] = (await cur.fetchone())["user_id"]
+    return order
 
 
 class Orders:
     def __init__(self, db, cache, media, clock, *, guest_pending_orders, guest_pending_nights,
-                 pending_order_hours):
+                 pending_order_hours, payments=None):
         self.db = db
         self.cache = cache
         self.media = media
@@ -81,6 +146,10 @@ class Orders:
         # A stay longer than a guest may hold waiting could never be accepted.
         self.max_nights = min(MAX_NIGHTS, guest_pending_nights or MAX_NIGHTS)
         self.pending_seconds = max(1, round(pending_order_hours * 3600))
+        # With --payment=alipay, models.payment.Payments: it takes part in the status changes
+        # that concern money (accepting, cancelling), and the machine is PAYMENT_TRANSITIONS.
+        self.payments = payments
+        self.machine = PAYMENT_TRANSITIONS if payments else TRANSITIONS
 
     def check_stay(self, start, end):
         """The rules of a stay that do not depend on the house."""
@@ -169,44 +238,48 @@ class Orders:
         landlord is answering. READ COMMITTED locks those rows only, not the index gaps around
         them: a booking waits for a sweep only for nights the sweep is freeing."""
         async with self.db.transaction(isolation="READ COMMITTED") as cur:
-            await cur.execute("SELECT id FROM ih_order WHERE status = %s"
+            await cur.execute("SELECT id, status, house_id FROM ih_order WHERE status = %s"
                               " AND created_at <= UTC_TIMESTAMP() - INTERVAL %s SECOND"
                               " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
                               (WAIT_ACCEPT, self.pending_seconds, EXPIRY_BATCH))
-            order_ids = [row["id"] for row in await cur.fetchall()]
-            if order_ids:
-                listed = ", ".join(["%s"] * len(order_ids))
-                await cur.execute(f"UPDATE ih_order SET status = %s WHERE id IN ({listed})",
-                                  (EXPIRED, *order_ids))
-                await cur.execute(f"DELETE FROM ih_booked_night WHERE order_id IN ({listed})", order_ids)
-        if order_ids:
+            orders = await cur.fetchall()
+            if orders:
+                await move(cur, orders, EXPIRED)
+        if orders:
             await self.cache.invalidate(HOUSES)
-        return len(order_ids)
+        return len(orders)
 
-    async def change_status(self, action, order_id, actor_id, comment=None):
-        """Apply one transition of TRANSITIONS as a single guarded update.
+    async def change_status(self, action, order_id, actor_id, comment=None, refund_amount=None):
+        """Apply `action` (a person's: never "pay", which only the gateway does) to an order as
+        `actor_id`.
 
-        The WHERE clause names the actor and the current status, so the number of rows it changed
-        decides the answer, even when two requests race for the same order.
+        The order's row is locked first, so of two requests racing for the same order the second
+        sees what the first did. With payments, what they add to the change (a refund when a paid
+        order is cancelled; `refund_amount`: what the guest was told it would be) is returned.
         """
-        transition = TRANSITIONS[action]
-        actor_column = "o.user_id" if transition.actor == GUEST else "h.user_id"
         today = self.clock.today()
         async with self.cache.retiring(HOUSES), self.db.transaction() as cur:
-            changed = await cur.execute(
-                "UPDATE ih_order o JOIN ih_house h ON h.id = o.house_id"
-                " SET o.status = %s, o.comment = COALESCE(%s, o.comment)"
-                f" WHERE o.id = %s AND o.status = %s AND {actor_column} = %s"
-                + (" AND o.end_date < %s" if transition.after_stay else ""),
-                (transition.target, comment, order_id, transition.source, actor_id,
-                 *([today] if transition.after_stay else [])))
-            if not changed:
-                await _explain_refusal(cur, transition, order_id, actor_column, actor_id, today)
-            if transition.target == WAIT_COMMENT:
-                await cur.execute("UPDATE ih_house h JOIN ih_order o ON o.house_id = h.id"
-                                  " SET h.order_count = h.order_count + 1 WHERE o.id = %s", (order_id,))
-            if transition.target not in ACTIVE:
-                await cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
+            order = await lock_order(cur, order_id)
+            transition = self._permitted(action, order, actor_id, today)
+            follow_up = (await self.payments.changing(cur, order, transition.target, refund_amount)
+                         if self.payments else None)
+            await move(cur, [order], transition.target, comment)
+        return await follow_up() if follow_up else None
+
+    def _permitted(self, action, order, actor_id, today):
+        """The transition `action` makes from the order's status, or the refusal to explain."""
+        transitions = self.machine[action]
+        if order is None:
+            raise ApiError(RET.NODATA, "订单不存在", param="order_id")
+        actor = transitions[0].actor  # one actor per action
+        if order["guest_id" if actor == GUEST else "landlord_id"] != actor_id:
+            raise ApiError(RET.ROLEERR, "无权操作该订单")
+        transition = transition_of(self.machine, action, order["status"])
+        if transition is None:
+            raise ApiError(RET.DATAERR, "订单状态已改变，无法执行该操作")
+        if not transition.applies(order, today):
+            raise ApiError(RET.DATAERR, "入住结束后才能评价" if transition.after_stay else "入住已开始，无法取消")
+        return transition
 
     async def list_for(self, role, user_id):
         """A user's orders as GUEST or on their houses as LANDLORD, newest first, each with the
@@ -220,22 +293,13 @@ class Orders:
             f" WHERE {owner_column} = %s ORDER BY o.id DESC", (user_id,))
         today = self.clock.today()
         for order in orders:
-            order["actions"] = available_actions(order, role, today)
+            order["actions"] = available_actions(order, role, today, self.machine)
+        if self.payments:
+            await self.payments.describe(db, orders)
+        for order in orders:
             order["img_url"] = self.media.url(order.pop("index_image"))
             order["start_date"] = order["start_date"].isoformat()
             order["end_date"] = order["end_date"].isoformat()
             order["ctime"] = self.clock.show_timestamp(order["ctime"])
         return orders
 
-
-async def _explain_refusal(cur, transition, order_id, actor_column, actor_id, today):
-    await cur.execute(f"SELECT {actor_column} = %s AS is_actor, o.status, o.end_date FROM ih_order o"
-                      " JOIN ih_house h ON h.id = o.house_id WHERE o.id = %s", (actor_id, order_id))
-    row = await cur.fetchone()
-    if row is None:
-        raise ApiError(RET.NODATA, "订单不存在", param="order_id")
-    if not row["is_actor"]:
-        raise ApiError(RET.ROLEERR, "无权操作该订单")
-    if transition.after_stay and row["status"] == transition.source and row["end_date"] >= today:
-        raise ApiError(RET.DATAERR, "入住结束后才能评价")
-    raise ApiError(RET.DATAERR, "订单状态已改变，无法执行该操作")
