@@ -4,11 +4,13 @@ Every setting is a `tornado.options` option; its default is read from the enviro
 time, so `parse_command_line()` in server.py gives flags the last word.
 """
 import os
+import re
 import secrets
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from tornado.options import define, options
 
-from utils import cache
+from utils import alipay, cache
 from utils.redis_client import connect_redis, parse_sentinels
 from utils.storage import LocalStorage, S3Storage
 
@@ -71,6 +73,16 @@ _define("guest_pending_orders", 5, int, "waiting orders one guest may have at on
 _define("guest_pending_nights", 60, int, "nights one guest's waiting orders may hold together (0 = no limit)")
 _define("pending_order_hours", 24.0, float, "hours a landlord has to answer a booking before it expires")
 _define("pending_sweep_seconds", 60.0, float, "seconds between two looks for expired bookings")
+_define("payment", "off", str, "online payment: 'off' (an accepted booking is confirmed) or 'alipay'")
+_define("unpaid_order_minutes", 30.0, float, "minutes a guest has to pay an accepted booking before it expires")
+_define("full_refund_hours", 48.0, float,
+        "a paid stay cancelled this many hours or more before its first night is refunded in full, later not at all")
+_define("public_url", "", str, "the site's address as browsers and the payment gateway reach it (https://...)")
+_define("alipay_gateway", "https://openapi.alipay.com/gateway.do", str, "Alipay's gateway URL")
+_define("alipay_app_id", "", str, "the merchant app's id at Alipay")
+_define("alipay_seller_id", "", str, "the merchant's Alipay account id (2088...), which notifications must name")
+_define("alipay_private_key_file", "", str, "PEM file of our RSA private key, which signs our requests")
+_define("alipay_public_key_file", "", str, "PEM file of Alipay's RSA public key, which verifies what it sends")
 _define("page_size", 10, int, "houses per page of /api/house/list")
 _define("timezone", "Asia/Shanghai", str, "the site's time zone for dates and timestamps")
 _define("uvloop", True, bool, "run on uvloop's event loop instead of asyncio's default one")
@@ -118,3 +130,32 @@ def media_storage():
                          signed_url_expiry=expiry)
     except ValueError as error:
         raise SystemExit(f"--media_backend=s3: {error}") from None
+
+
+def payment_provider(executor):
+    """The payment provider `--payment` names, None when off (README, "Payment"). `executor`:
+    where it signs, off the event loop."""
+    if options.payment == "off":
+        return None
+    if options.payment != "alipay":
+        raise SystemExit(f"--payment={options.payment!r}: use off or alipay")
+    needed = ["public_url", "alipay_app_id", "alipay_seller_id", "alipay_private_key_file", "alipay_public_key_file"]
+    missing = [f"--{name}" for name in needed if not options[name]]
+    if missing:
+        raise SystemExit(f"--payment=alipay needs {', '.join(missing)}")
+    public_url = options.public_url.rstrip("/")
+    for name, url in (("public_url", public_url), ("alipay_gateway", options.alipay_gateway)):
+        if not re.fullmatch(r"https?://[^/?#\s]+(/[^?#\s]*)?", url):
+            raise SystemExit(f"--{name}={url!r} is not an http(s) URL")
+    keys = {}
+    for name, load in (("alipay_private_key_file", alipay.load_private_key),
+                       ("alipay_public_key_file", alipay.load_public_key)):
+        try:
+            keys[name] = load(options[name])
+        except (OSError, ValueError, TypeError, UnsupportedAlgorithm) as error:
+            raise SystemExit(f"--{name}={options[name]!r}: {error}") from None
+    return alipay.AlipayProvider(
+        gateway_url=options.alipay_gateway, app_id=options.alipay_app_id, seller_id=options.alipay_seller_id,
+        private_key=keys["alipay_private_key_file"], gateway_public_key=keys["alipay_public_key_file"],
+        notify_url=f"{public_url}/api/pay/notify",
+        return_url=lambda order_id: f"{public_url}/api/pay/return?order_id={order_id}", executor=executor)

@@ -24,6 +24,7 @@ from models.media import Media
 from models.migrate import migrate
 from models.order import EXPIRY_BATCH, Orders
 from models.passport import Passport
+from models.payment import Payments
 from models.user import Users
 from utils.cache import Cache
 from utils.passwords import PasswordHasher
@@ -60,9 +61,14 @@ class Application(tornado.web.Application):
                                  login_ip_failures=options.login_ip_failures,
                                  captcha_ip_per_minute=options.captcha_ip_per_minute)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
+        provider = config.payment_provider(self.cpu_executor)
+        # None with --payment=off: its routes then answer as unknown paths (handlers/pay.py).
+        self.payments = Payments(db, cache, redis_client, clock, provider,
+                                 unpaid_order_minutes=options.unpaid_order_minutes,
+                                 full_refund_hours=options.full_refund_hours) if provider else None
         self.orders = Orders(db, cache, self.media, clock, guest_pending_orders=options.guest_pending_orders,
                              guest_pending_nights=options.guest_pending_nights,
-                             pending_order_hours=options.pending_order_hours)
+                             pending_order_hours=options.pending_order_hours, payments=self.payments)
         self.page_policy = page_policy(options.media_base_url)
         self.in_flight = 0
         super().__init__(
@@ -90,15 +96,28 @@ class Application(tornado.web.Application):
         await self.redis.aclose()
 
 
-async def expire_pending_orders(orders, interval, stopping):
-    """Every `interval` seconds until `stopping` is set, expire the bookings landlords left
-    unanswered. Every process of every host runs this; the sweeps share the work (SKIP LOCKED)."""
+def sweeps(app):
+    """What every process does every --pending_sweep_seconds: each a coroutine function that
+    returns whether more is due at once."""
+    async def expire_pending():
+        return await app.orders.expire_pending() == EXPIRY_BATCH
+    jobs = [expire_pending]
+    if app.payments:
+        jobs += [app.payments.expire_unpaid, app.payments.end_paid_stays, app.payments.retry_refunds]
+    return jobs
+
+
+async def sweep(jobs, interval, stopping):
+    """Every `interval` seconds until `stopping` is set, run `jobs`: expire the bookings landlords
+    left unanswered, and with payments the orders left unpaid, end paid stays and send pending
+    refunds again. Every process of every host runs this; the sweeps share the work (SKIP LOCKED)."""
     while not stopping.is_set():
-        try:
-            backlog = await orders.expire_pending() == EXPIRY_BATCH  # the next batch at once
-        except Exception:
-            log.exception("expiring unanswered orders failed; trying again in %gs", interval)
-            backlog = False
+        backlog = False
+        for job in jobs:
+            try:
+                backlog = await job() or backlog  # the next batch at once
+            except Exception:
+                log.exception("sweep %s failed; trying again in %gs", job.__name__, interval)
         if not backlog:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), interval)
@@ -116,7 +135,7 @@ async def serve(sockets):
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
-    sweeper = asyncio.create_task(expire_pending_orders(app.orders, options.pending_sweep_seconds, stopping))
+    sweeper = asyncio.create_task(sweep(sweeps(app), options.pending_sweep_seconds, stopping))
     log.info("iHome listening on port %s (pid %s)", options.port, os.getpid())
     await stopping.wait()
 

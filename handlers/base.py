@@ -287,12 +287,17 @@ class BaseHandler(SecureHeaders, RequestHandler):
         return client_key(self.request.remote_ip or "unknown")
 
 
+def unknown_path(request):
+    """What an unknown /api/ path answers."""
+    return ApiError(RET.NODATA, f"接口不存在：{urllib.parse.unquote(request.path)}", status=404)
+
+
 class ApiNotFoundHandler(BaseHandler):
     """Unknown /api/ paths answer 404 with the envelope instead of an HTML page."""
 
     def prepare(self):
         super().prepare()
-        raise ApiError(RET.NODATA, f"接口不存在：{urllib.parse.unquote(self.request.path)}", status=404)
+        raise unknown_path(self.request)
 
     def check_xsrf_cookie(self):
         """An unknown path is reported as such, whatever its method."""

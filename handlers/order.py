@@ -1,5 +1,5 @@
-"""Orders: booking, the landlord's accept/reject, the guest's review and cancel, the lists
-(service: `Orders`)."""
+"""Orders: booking, the landlord's accept/reject, the guest's review and cancel (with payments,
+refunded under the rule), the lists (service: `Orders`)."""
 from handlers.base import BaseHandler, login_required
 from models.order import GUEST, LANDLORD
 from utils import params
@@ -37,9 +37,12 @@ class OrderActionHandler(BaseHandler):
         order_id = params.integer(self.args, "order_id", minimum=1)
         text = (params.text(self.args, self.text_field, max_len=self.text_max, single_line=False)
                 if self.text_field else None)
-        await self.application.orders.change_status(self.action, order_id, self.session["user_id"],
-                                                    comment=text)
-        self.ok()
+        added = await self.application.orders.change_status(self.action, order_id, self.session["user_id"],
+                                                            comment=text, **self.payment_fields())
+        self.ok(**(added or {}))
+
+    def payment_fields(self):
+        return {}
 
 
 class AcceptHandler(OrderActionHandler):
@@ -60,6 +63,13 @@ class CommentHandler(OrderActionHandler):
 
 class CancelHandler(OrderActionHandler):
     action = "cancel"
+
+    def payment_fields(self):
+        """With payments, the refund the guest was shown (fen), if the client says: a cancel
+        that would refund another amount is refused."""
+        if self.application.payments is None:
+            return {}
+        return {"refund_amount": params.integer(self.args, "refund_amount", required=False, minimum=0)}
 
 
 ROUTES = [
