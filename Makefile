@@ -31,8 +31,25 @@ setup-test: $(VENV)/.test
 services:
 	bash scripts/ensure_services.sh
 
+# `make run PAYMENT=alipay`: with the test payment gateway (tests/alipay_gateway.py) on
+# GATEWAY_PORT and the server paying through it (README, "Payment").
+PAYMENT ?= off
+GATEWAY_PORT ?= 8010
+DEMO_PAY := test-output/demo-alipay
+
 run: setup services
+ifeq ($(PAYMENT),alipay)
+	$(PY) -m tests.alipay_gateway keys $(DEMO_PAY)
+	$(PY) -m tests.alipay_gateway serve $(DEMO_PAY) --port=$(GATEWAY_PORT) & gateway=$$!; \
+	trap 'kill $$gateway' EXIT; \
+	$(PY) server.py --port=$(PORT) --payment=alipay --public_url=http://127.0.0.1:$(PORT) \
+		--alipay_gateway=http://127.0.0.1:$(GATEWAY_PORT)/gateway.do \
+		--alipay_app_id=2021000000000001 --alipay_seller_id=2088000000000001 \
+		--alipay_private_key_file=$(DEMO_PAY)/merchant_private.pem \
+		--alipay_public_key_file=$(DEMO_PAY)/gateway_public.pem
+else
 	$(PY) server.py --port=$(PORT)
+endif
 
 test: setup-test services
 	$(PY) -m pytest -W error $(PYTEST_ARGS)
