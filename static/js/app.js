@@ -10,6 +10,7 @@ import { loginPage } from "./pages/login.js";
 import { myHousesPage } from "./pages/my-houses.js";
 import { myPage } from "./pages/my.js";
 import { ordersPage } from "./pages/orders.js";
+import { paymentPage } from "./pages/payment.js";
 import { profilePage } from "./pages/profile.js";
 import { publishPage } from "./pages/publish.js";
 import { registerPage } from "./pages/register.js";
@@ -28,6 +29,7 @@ addRoute(/^\/my\/houses$/, myHousesPage, { title: "我的房源", back: "/my" })
 addRoute(/^\/my\/houses\/new$/, publishPage, { title: "发布房源", back: "/my/houses" });
 addRoute(/^\/orders$/, (context) => ordersPage(context, "custom"), { title: "我的订单", back: "/my" });
 addRoute(/^\/lorders$/, (context) => ordersPage(context, "landlord"), { title: "客户订单", back: "/my" });
+addRoute(/^\/payment\/(\d+)$/, paymentPage, { title: "支付结果", back: "/orders" });
 
 const topbar = document.getElementById("topbar");
 let headerState = { title: "", back: null };

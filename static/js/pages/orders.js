@@ -1,9 +1,12 @@
-// Orders, as the guest (review, cancel) or as the landlord (accept, reject with a reason).
+// Orders, as the guest (review, cancel; with payments pay) or as the landlord (accept, reject
+// with a reason).
 import { api } from "../api.js";
 import { h, photo, replace, yuan } from "../dom.js";
 import { emptyState, linkButton, openDialog, toast } from "../widgets.js";
+import { PAYMENT_BUTTONS, PAYMENT_STATUS, paymentLine } from "./payment.js";
 
 const STATUS = {
+  ...PAYMENT_STATUS,
   0: ["待接单", "wait"],
   3: ["待评价", "accepted"],
   4: ["已完成", "done"],
@@ -47,6 +50,7 @@ function confirmAction({ title, url, order, reload, onLeave, done }) {
 // The buttons of the actions the server lists for this order and viewer (`order.actions`),
 // in the order they are shown; the server alone decides which apply now.
 const ACTION_BUTTONS = [
+  ...PAYMENT_BUTTONS,
   ["cancel", "取消订单", "", (shared) => confirmAction({ ...shared, title: "确定取消这个订单吗？", url: "/api/order/cancel", done: "订单已取消" })],
   ["comment", "发表评价", "btn-primary", (shared) => askText({
     ...shared, title: "评价这次入住", placeholder: `说说这次入住的感受（${COMMENT_MAX}字以内）`, maxlength: COMMENT_MAX,
@@ -90,6 +94,7 @@ function orderCard(order, role, context) {
         h("p", {}, `${order.start_date} 至 ${order.end_date} · 共${order.days}晚`),
         h("p", { class: "price" }, `合计 ${yuan(order.amount)}`))),
     commentLine(order, role),
+    paymentLine(order, role),
     h("div", { class: "order-actions" }, actions(order, role, context)));
 }
 
