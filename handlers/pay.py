@@ -3,7 +3,7 @@ the gateway's notifications and the browser's way back from the gateway.
 
 With --payment=off these routes answer exactly as unknown /api/ paths do.
 """
-from handlers.base import BaseHandler, login_required, unknown_path
+from handlers.base import UNREACHABLE, BaseHandler, login_required, unknown_path
 from models.payment import METHODS
 from utils import params
 from utils.errors import ApiError
@@ -62,8 +62,10 @@ class NotifyHandler(PaymentHandler):
     def write_error(self, status_code, **kwargs):
         if self.application.payments is None:
             super().write_error(status_code, **kwargs)
-        else:
-            self._answer("fail")
+            return
+        if isinstance(kwargs.get("exc_info", (None, None, None))[1], UNREACHABLE):
+            self.set_status(503)
+        self._answer("fail")
 
 
 class ReturnHandler(PaymentHandler):

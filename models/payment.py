@@ -108,10 +108,10 @@ class Payments:
         return answer
 
     async def _open_trade(self, order_id):
-        """The out_trade_no of the order's trade, made at the first call: unguessable, and never
-        one another database talking to the same merchant account could make. The order is
-        locked meanwhile, so a cancel or an expiry either comes first (no trade) or finds the
-        trade open and closes it."""
+        """The out_trade_no of the order's trade, made at the first call: 64 random bits make it
+        unguessable, and keep a new database on the same merchant account from repeating an old
+        one. The order is locked meanwhile, so a cancel or an expiry either comes first (no
+        trade) or finds the trade open and closes it."""
         async with self.db.transaction() as cur:
             order = await lock_order(cur, order_id)
             await cur.execute("SELECT out_trade_no, status FROM ih_payment WHERE order_id = %s FOR UPDATE",
@@ -142,13 +142,15 @@ class Payments:
     async def settle(self, trade, source):
         """Store what a verified trade says: a paid trade of ours pays its order, once. Raises
         UntrustedMessage for a trade that is not ours or not of the amount we asked for."""
-        payment = await self.db.fetchone("SELECT id, order_id, amount FROM ih_payment WHERE out_trade_no = %s",
+        payment = await self.db.fetchone("SELECT id, order_id, amount, status FROM ih_payment WHERE out_trade_no = %s",
                                          (trade.out_trade_no,))
         if payment is None:
             raise UntrustedMessage("not one of our trades")
         if trade.amount != payment["amount"]:
             raise UntrustedMessage(f"amount {trade.amount} fen, the order's is {payment['amount']}")
-        if not trade.paid:
+        # A payment already stored (a replay) is answered without retiring the cached pages: a
+        # notification sent again and again must not keep them cold.
+        if not trade.paid or payment["status"] == SETTLED:
             return
         refund = None
         async with self.cache.retiring(HOUSES), self.db.transaction() as cur:

@@ -12,7 +12,7 @@ import pytest
 from tests.alipay_gateway import new_key
 from tests.conftest import ServerProcess
 from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act, at_once, book, book_ok, day, detail, end_stay,
-                           my_orders, publish_house, register, search, verify_identity)
+                           house_cache_generation, publish_house, register, search, verify_identity)
 from tests.payment_support import (accepted_order, alipay_gateway, checkout, gateway,  # noqa: F401 - fixtures
                                    open_trade, order_of, paid_order, pay_server, payment_server, status_becomes,
                                    status_of)
@@ -186,13 +186,15 @@ def assert_paid_once(people, order_id):
     assert log_count(people.server, rf"order {order_id} paid") == 1
 
 
-def test_a_replayed_notification_changes_nothing_twice(people, gateway, db_conn):
+def test_a_replayed_notification_changes_nothing_twice(people, gateway, db_conn, redis_client):
     order_id, number = paid_order(people.landlord, people.guest, gateway, people.house, day(5), day(6))
     first = payment_row(db_conn, order_id)
+    generation = house_cache_generation(redis_client)
     fields = gateway.notification(number)
     for _ in range(2):
         assert gateway.post_notification(fields) == (200, "success")
     assert payment_row(db_conn, order_id) == first
+    assert house_cache_generation(redis_client) == generation  # replays do not keep the cache cold
     assert_paid_once(people, order_id)
 
 
