@@ -246,11 +246,11 @@ class Payments:
         refund = await self._add_refund(cur, order["id"], payment["id"], due, CANCEL_REASON)
         return lambda: self._send_refund(refund)
 
-    async def _close(self, out_trade_no):
-        """Close the trade of an order that will not be paid any more. Should a payment have got
-        through meanwhile, its notification (or the expiry's query) finds the order closed and
-        refunds it."""
-        await self.provider.close(out_trade_no)
+    async def _close(self, out_trade_no, **call):
+        """Close the trade of an order that will not be paid any more (`call`: the provider's
+        options). Should a payment have got through meanwhile, its notification finds the order
+        no longer waiting and refunds it."""
+        await self.provider.close(out_trade_no, **call)
 
     # ---- refunds ---------------------------------------------------------------------------
 
@@ -339,7 +339,7 @@ class Payments:
         trades = {row["id"]: row["out_trade_no"] for row in due if row["out_trade_no"]}
         for order in expired:
             if order["id"] in trades:
-                await self._close(trades[order["id"]])
+                await self._close(trades[order["id"]], attempts=1)
         return len(expired) == BATCH
 
     async def _ask_about(self, out_trade_nos):
