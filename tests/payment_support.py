@@ -1,5 +1,7 @@
 """A server with `--payment=alipay` against the test gateway (tests/alipay_gateway.py), and the
-steps payment tests share. Import the fixtures into a test module to use them."""
+steps payment tests share. Import the fixtures into a test module to use them: each module that
+does gets a gateway and a server of its own, the previous module's stopped first (two servers
+sweeping one database through two gateways would each find trades the other's gateway made)."""
 import json
 import time
 import urllib.parse
@@ -16,7 +18,7 @@ SELLER_ID = "2088000000005678"
 KEYS = OUTPUT / f"alipay-{TEST_DB}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def alipay_gateway():
     """The gateway, knowing our public key; our private key and its public key in KEYS."""
     merchant = new_key()
@@ -39,10 +41,11 @@ def payment_server(name, gateway, **env):
     return proc
 
 
-@pytest.fixture(scope="session")
-def pay_server(server, alipay_gateway):
-    """One server with payments for the whole run, on the suite's database (`server` made it)."""
-    proc = payment_server("payment", alipay_gateway).start()
+@pytest.fixture(scope="module")
+def pay_server(request, server, alipay_gateway):
+    """A server with payments, on the suite's database (`server` made it), its log named after
+    the test module."""
+    proc = payment_server(request.module.__name__.rsplit(".", 1)[-1], alipay_gateway).start()
     try:
         yield proc.wait_ready()
     finally:
@@ -97,10 +100,15 @@ def status_of(client, order_id):
     return order_of(client, order_id)["status"]
 
 
-def status_becomes(client, order_id, waiting_status, timeout=10):
-    """The order's status once it is no longer `waiting_status` (a sweep moved it)."""
+def eventually(read, settled, timeout=10):
+    """`read()` once `settled(value)` holds (a sweep of the server's did it), polled; bounded."""
     deadline = time.monotonic() + timeout
-    while (status := status_of(client, order_id)) == waiting_status:
-        assert time.monotonic() < deadline, f"order {order_id} still in status {waiting_status}"
+    while not settled(value := read()):
+        assert time.monotonic() < deadline, f"still {value!r} after {timeout}s"
         time.sleep(0.1)
-    return status
+    return value
+
+
+def status_becomes(client, order_id, waiting_status):
+    """The order's status once it is no longer `waiting_status` (a sweep moved it)."""
+    return eventually(lambda: status_of(client, order_id), lambda status: status != waiting_status)

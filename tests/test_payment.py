@@ -3,7 +3,6 @@ an accepted order waits for payment holding its nights; only what the gateway pr
 once; unpaid orders expire; a paid stay cancelled in time is refunded, once."""
 import functools
 import re
-import time
 import types
 
 import httpx
@@ -13,9 +12,9 @@ from tests.alipay_gateway import new_key
 from tests.conftest import ServerProcess
 from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act, at_once, book, book_ok, day, detail, end_stay,
                            house_cache_generation, publish_house, register, search, verify_identity)
-from tests.payment_support import (accepted_order, alipay_gateway, checkout, gateway,  # noqa: F401 - fixtures
-                                   open_trade, order_of, paid_order, pay_server, payment_server, status_becomes,
-                                   status_of)
+from tests.payment_support import (accepted_order, alipay_gateway, checkout, eventually,  # noqa: F401 - fixtures
+                                   gateway, open_trade, order_of, paid_order, pay_server, payment_server,
+                                   status_becomes, status_of)
 
 PRICE_FEN = 28850
 
@@ -259,7 +258,8 @@ def test_an_unpaid_order_expires_and_its_nights_can_be_booked_again(people, gate
         pay_by_passes(db_conn, order_id)
         assert status_becomes(people.guest, order_id, 1) == 7
         assert order_of(people.guest, order_id)["actions"] == []
-    assert gateway.trades[number]["status"] == "TRADE_CLOSED"  # closed at the gateway: it cannot be paid now
+    # Closed at the gateway once the order has expired: it cannot be paid now.
+    eventually(lambda: gateway.trades[number]["status"], lambda status: status == "TRADE_CLOSED")
     assert gateway.pay(number) is None
     assert checkout(people.guest, opened)["errcode"] == "4004"
     assert free(rival, people.house, day(2), day(3)) and free(rival, people.house, day(5), day(6))
@@ -333,11 +333,9 @@ def test_a_refund_happens_once_though_its_answer_was_lost(people, gateway, db_co
     assert act(people.guest, "cancel", order_id)["errcode"] == "4004"
     with db_conn.cursor() as cur:  # the sweep's next attempt is due now
         cur.execute("UPDATE ih_refund SET next_attempt_at = UTC_TIMESTAMP() WHERE order_id = %s", (order_id,))
-    for _ in range(100):
-        if order_of(people.guest, order_id)["payment"]["refund"]["status"] == "done":
-            break
-        time.sleep(0.1)
-    assert order_of(people.guest, order_id)["payment"]["refund"] == {"amount": 2 * PRICE_FEN, "status": "done"}
+    refund = eventually(lambda: order_of(people.guest, order_id)["payment"]["refund"],
+                        lambda refund: refund["status"] == "done")
+    assert refund == {"amount": 2 * PRICE_FEN, "status": "done"}
     requests = [no for no in gateway.refund_requests if no.startswith(f"rf{order_id}x")]
     assert len(requests) == 3 and len(set(requests)) == 1  # one key, however often it was sent
     assert refunds_of(gateway, number) == [2 * PRICE_FEN]
