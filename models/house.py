@@ -13,12 +13,13 @@ from utils.cache import HOUSES, Uncached
 from utils.errors import RET, ApiError
 from utils.images import ImageUse
 
-# Each order is served by an index of ih_house (see 0001_schema.sql); the id breaks ties.
+# Each order is served by an index of ih_house, one for a district and one for all (0007),
+# that also holds the stay rule; the id breaks ties.
 SORT_ORDERS = {
-    "new": "h.created_at DESC, h.id DESC",
-    "booking": "h.order_count DESC, h.id DESC",
-    "price-inc": "h.price ASC, h.id ASC",
-    "price-des": "h.price DESC, h.id DESC",
+    "new": ("h.created_at DESC, h.id DESC", "new"),
+    "booking": ("h.order_count DESC, h.id DESC", "booking"),
+    "price-inc": ("h.price ASC, h.id ASC", "price"),
+    "price-des": ("h.price DESC, h.id DESC", "price"),
 }
 DEFAULT_SORT = "new"
 HOME_PAGE_HOUSES = 5
@@ -42,31 +43,52 @@ class Search:
     sort: str
     page: int
 
+    @property
+    def nights(self):
+        return (self.last_night - self.first_night).days + 1
+
     def cache_name(self, page_size):
         nights = f"{self.first_night}..{self.last_night}" if self.first_night else ""
         return f"search:{self.area_id or ''}:{nights}:{self.sort}:{self.page}:{page_size}"
 
 
-def search_filter(query):
-    """The WHERE clause of a search and its arguments: one builder for the count and the page."""
+def stay_fits(table, days):
+    """The condition that the stay rule of `table`'s rows admits a stay of `days` nights."""
+    return f"{table}.min_days <= {days:d} AND ({table}.max_days = 0 OR {table}.max_days >= {days:d})"
+
+
+def page_filter(query):
+    """The WHERE clause of a search's page and its arguments."""
     conditions, args = [], []
     if query.area_id is not None:
         conditions.append("h.area_id = %s")
         args.append(query.area_id)
     if query.first_night is not None:
-        days = (query.last_night - query.first_night).days + 1
-        conditions.append("h.min_days <= %s AND (h.max_days = 0 OR h.max_days >= %s)")
-        # ih_booked_night holds exactly the nights of active orders; with a district, only that
-        # district's booked nights are looked at (migration 0004).
-        args += [days, days]
-        same_area = ""
-        if query.area_id is not None:
-            same_area = " AND n.area_id = %s"
-            args.append(query.area_id)
+        conditions.append(stay_fits("h", query.nights))
+        # ih_booked_night holds exactly the nights of active orders
         conditions.append("NOT EXISTS (SELECT 1 FROM ih_booked_night n"
-                          f" WHERE n.house_id = h.id{same_area} AND n.night BETWEEN %s AND %s)")
+                          " WHERE n.house_id = h.id AND n.night BETWEEN %s AND %s)")
         args += [query.first_night, query.last_night]
     return (" WHERE " + " AND ".join(conditions) if conditions else ""), args
+
+
+def count_query(query):
+    """The SQL and arguments of a search's number of houses, from the counts of migration 0007:
+    the houses whose stay rule fits, less the runs of held nights in the stay, plus the free
+    stretches between two of them (a house with k runs there has k - 1)."""
+    in_area = " AND area_id = %s" if query.area_id is not None else ""
+    area_args = [query.area_id] if query.area_id is not None else []
+    if query.first_night is None:
+        return f"SELECT COALESCE(SUM(houses), 0) AS houses FROM ih_search_rule WHERE TRUE{in_area}", area_args
+    fits = stay_fits("c", query.nights)
+    first, last = query.first_night, query.last_night
+    return (f"SELECT (SELECT COALESCE(SUM(houses), 0) FROM ih_search_rule c WHERE {fits}{in_area})"
+            " - (SELECT COALESCE(SUM(IF(night = %s, booked, starts)), 0) FROM ih_search_night c"
+            f"   WHERE night BETWEEN %s AND %s AND {fits}{in_area})"
+            " + (SELECT COALESCE(SUM(gaps), 0) FROM ih_search_gap c"
+            "   WHERE night > %s AND night < %s AND nights <= DATEDIFF(%s, night)"
+            f"   AND {fits}{in_area}) AS houses",
+            [*area_args, first, first, last, *area_args, first, last, last, *area_args])
 
 
 async def _encoded(**fields):
@@ -155,18 +177,20 @@ class Houses:
 
     async def search_in(self, query, db):
         """`search` read through `db`."""
-        where, args = search_filter(query)
-        count = (await db.fetchone(f"SELECT COUNT(*) AS houses FROM ih_house h{where}", args))["houses"]
+        count = int((await db.fetchone(*count_query(query)))["houses"])
         offset = (query.page - 1) * self.page_size
         houses = []
         if offset < count:
-            # The page's ids come from the sort's index alone, and only that page's rows are read:
-            # the plan stays on that index whatever the optimizer thinks of the join to ih_user.
-            order = SORT_ORDERS[query.sort]
+            # The page's ids come from walking the sort's index, which holds the stay rule, until
+            # the page is full; only that page's rows are read. The index is named: estimates of
+            # the district's size or of the booked nights must not move the plan off it.
+            order, index = SORT_ORDERS[query.sort]
+            index = f"idx_house_area_{index}" if query.area_id is not None else f"idx_house_{index}"
+            where, args = page_filter(query)
             houses = await db.fetchall(
                 "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
-                f" u.avatar, h.index_image FROM (SELECT h.id FROM ih_house h{where} ORDER BY {order}"
-                " LIMIT %s OFFSET %s) page JOIN ih_house h ON h.id = page.id"
+                f" u.avatar, h.index_image FROM (SELECT h.id FROM ih_house h FORCE INDEX ({index}){where}"
+                f" ORDER BY {order} LIMIT %s OFFSET %s) page JOIN ih_house h ON h.id = page.id"
                 f" JOIN ih_user u ON u.id = h.user_id ORDER BY {order}", [*args, self.page_size, offset])
         for house in houses:
             house["avatar"] = self.media.url(house["avatar"])
