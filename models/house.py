@@ -57,19 +57,29 @@ def stay_fits(table, days):
     return f"{table}.min_days <= {days:d} AND ({table}.max_days = 0 OR {table}.max_days >= {days:d})"
 
 
-def page_filter(query):
-    """The WHERE clause of a search's page and its arguments."""
-    conditions, args = [], []
+def page_query(query, page_size):
+    """The SQL and arguments of the ids of a search's page, in order.
+
+    It walks the sort's index, which holds the stay rule, from the start until the page is
+    full, and probes each house that fits for a held night (ih_booked_night holds exactly the
+    nights of active orders): the cost follows the page's depth, not the catalogue. The index
+    is named, and the probe is a LEFT JOIN, which MariaDB runs house by house in the index's
+    order; as NOT EXISTS it would first collect every house held in those nights.
+    """
+    order, index = SORT_ORDERS[query.sort]
+    index = f"idx_house_area_{index}" if query.area_id is not None else f"idx_house_{index}"
+    held, conditions, args = "", [], []
+    if query.first_night is not None:
+        held = " LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s"
+        args += [query.first_night, query.last_night]
     if query.area_id is not None:
         conditions.append("h.area_id = %s")
         args.append(query.area_id)
     if query.first_night is not None:
-        conditions.append(stay_fits("h", query.nights))
-        # ih_booked_night holds exactly the nights of active orders
-        conditions.append("NOT EXISTS (SELECT 1 FROM ih_booked_night n"
-                          " WHERE n.house_id = h.id AND n.night BETWEEN %s AND %s)")
-        args += [query.first_night, query.last_night]
-    return (" WHERE " + " AND ".join(conditions) if conditions else ""), args
+        conditions += [stay_fits("h", query.nights), "n.house_id IS NULL"]
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
+    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({index}){held}{where} ORDER BY {order} LIMIT %s OFFSET %s",
+            [*args, page_size, (query.page - 1) * page_size])
 
 
 def count_query(query):
@@ -178,20 +188,14 @@ class Houses:
     async def search_in(self, query, db):
         """`search` read through `db`."""
         count = int((await db.fetchone(*count_query(query)))["houses"])
-        offset = (query.page - 1) * self.page_size
         houses = []
-        if offset < count:
-            # The page's ids come from walking the sort's index, which holds the stay rule, until
-            # the page is full; only that page's rows are read. The index is named: estimates of
-            # the district's size or of the booked nights must not move the plan off it.
-            order, index = SORT_ORDERS[query.sort]
-            index = f"idx_house_area_{index}" if query.area_id is not None else f"idx_house_{index}"
-            where, args = page_filter(query)
+        if (query.page - 1) * self.page_size < count:
+            ids, args = page_query(query, self.page_size)
+            # only the page's own rows are read
             houses = await db.fetchall(
                 "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
-                f" u.avatar, h.index_image FROM (SELECT h.id FROM ih_house h FORCE INDEX ({index}){where}"
-                f" ORDER BY {order} LIMIT %s OFFSET %s) page JOIN ih_house h ON h.id = page.id"
-                f" JOIN ih_user u ON u.id = h.user_id ORDER BY {order}", [*args, self.page_size, offset])
+                f" u.avatar, h.index_image FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
+                f" JOIN ih_user u ON u.id = h.user_id ORDER BY {SORT_ORDERS[query.sort][0]}", args)
         for house in houses:
             house["avatar"] = self.media.url(house["avatar"])
             house["image_url"] = self.media.url(house.pop("index_image"))
