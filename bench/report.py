@@ -13,6 +13,10 @@ TWO_PROCESSES = "--processes=2"
 STRESS = "stress: "  # followed by the scenario's name
 HOSTS_DIRECT = "2-host site: one host direct"
 HOSTS_NGINX = "2-host site: through nginx"
+REPLICA = "replica: "  # the search from a read replica (bench/replica.py), then what serves it
+REPLICA_PRIMARY = REPLICA + "the primary (no --mysql_replica_url)"
+REPLICA_STEADY = REPLICA + "the replica, nothing new to wait for"
+REPLICA_UNDER_WRITES = REPLICA + "the replica, writes landing"
 
 # The targets, as ratios to the bare-Tornado baseline runs around each figure.
 SEARCH_MIN_RATIO = 0.3  # every search figure at every size (issue 14)
@@ -308,6 +312,67 @@ def login_paragraph(login_cost):
             f"Logins alone: p50 {login_cost['p50_ms']} ms, p99 {login_cost['p99_ms']} ms.")
 
 
+MICRO_STEPS = [
+    ("replica_read", "a read on the replica, no check (`SELECT 1`)"),
+    ("recorded_position", "`Cache.reading()`: the recorded position from Redis (one EVALSHA, every replica read)"),
+    ("has_applied_known", "`Replica.has_applied`, a position this process saw applied (no query)"),
+    ("has_applied_wait", "`Replica.has_applied` on a position new to the process: `MASTER_GTID_WAIT`, "
+                         "already applied"),
+    ("primary_position", "`SELECT @@gtid_binlog_pos` on the primary (after every write; before a read "
+                         "when no position is recorded)"),
+    ("checked_read", "a checked read, steady: position from Redis, known applied, `SELECT 1` on the replica"),
+    ("checked_read_after_write", "a checked read right after a write: `MASTER_GTID_WAIT` until the replica "
+                                 "has applied it"),
+    ("write", "the write itself (retire, `UPDATE` on the primary, position recorded)"),
+]
+
+
+def replica_section(results, scenario, args):
+    primary = next((row.measurement for row in results.rows if row.section == REPLICA_PRIMARY), None)
+    lines = []
+    for row in results.rows:
+        if row.section.startswith(REPLICA):
+            lines.append([row.section[len(REPLICA):], *_measured_cells(row.measurement),
+                          _relative(row.measurement, primary), _per_cpu(row.measurement), row.note])
+    writes = scenario["writes"]
+    written = (f"The writes beside the third figure: {describe_load(writes)}." if writes else "")
+    micro = scenario["micro"]["steps"]
+    micro_lines = [[text, f"{micro[name]['calls']:,}", f"{micro[name]['median_us']:,.0f}", f"{micro[name]['p99_us']:,.0f}",
+                    micro[name]["fell_back"] or "–"] for name, text in MICRO_STEPS if name in micro]
+    check = micro.get("checked_read", {}).get("median_us")
+    after = micro.get("checked_read_after_write", {}).get("median_us")
+    bare = micro.get("replica_read", {}).get("median_us")
+    costs = ""
+    if None not in (check, after, bare):
+        costs = (f"The freshness check costs a read about {check - bare:,.0f} µs when nothing new was written "
+                 f"(median checked read minus median bare read), and {after - bare:,.0f} µs on the first read "
+                 "after a write, which waits for the replica to apply it.")
+    return "\n".join([
+        f"A private primary (GTID binary log) and a private GTID replica (`tests/stores.py`), "
+        f"{scenario['houses']:,} demo houses loaded into the primary with `scripts/demo_data.py`, the same "
+        "Redis db, and two services pinned beside the baseline: one started with `--mysql_replica_url`, one "
+        "without. The search is the matrix's first figure (a district, `sk=new`, page 1), uncached, measured "
+        "on each in turns between the baseline runs; the third figure adds writes on the primary "
+        f"({scenario['write_rate']:g}/s, each recording the primary's position as every write of the service "
+        "does), so that the reads after each one wait for the replica with `MASTER_GTID_WAIT`. The MariaDB "
+        f"servers run unpinned. Times the service left the replica for the primary (its log's `read replica …` "
+        f"warnings): {scenario['fallbacks']}.",
+        "",
+        _table(["search served by", *MEASURED_HEADER, "× the primary", "req per CPU-s", "note"], lines),
+        "",
+        written,
+        "",
+        f"The check call by call (`bench/freshness.py`, one process on the server's core, "
+        f"{'uvloop' if args.uvloop else 'asyncio'}, the service's own classes; \"fell back\" counts reads "
+        "the primary answered):",
+        "",
+        _table(["step", "calls", "median µs", "p99 µs", "fell back"], micro_lines),
+        "",
+        costs,
+        "",
+    ])
+
+
 def profile_section(profiles):
     parts = []
     for key, summary in profiles.items():
@@ -338,7 +403,7 @@ def method(bench, args, command, results):
         "r = its req/s ÷ the mean req/s of the baseline runs just before and just after it; a figure's "
         "`× baseline` is the median of its runs' r (each shown), so the baseline's drift over the run "
         f"cancels ({runs} baseline runs in all). A comparison of two figures (× one process, × unstressed, "
-        "× one host direct) is the quotient of their `× baseline`.",
+        "× one host direct, × the primary) is the quotient of their `× baseline`.",
         f"- Pinning: {pinning}.",
         f"- Baseline: `bench/baseline.py`, a bare Tornado handler writing `{{\"errcode\": \"0\", \"errmsg\": "
         f"\"OK\"}}`, on {loop}, as the service.",
@@ -437,6 +502,8 @@ def render(bench, args, command, facts, elapsed):
             hosts_table(results),
             "",
         ]
+    if bench.replica:
+        sections += ["## Search from a read replica", "", replica_section(results, bench.replica, args)]
     if bench.profiles:
         sections += ["## Profiles (py-spy, idle time excluded)", "", profile_section(bench.profiles)]
     return "\n".join(sections)
@@ -446,7 +513,7 @@ def raw(bench, facts, command):
     """Every run's numbers, for comparing runs later (bench/results/run-*.json)."""
     baseline_runs = bench.interleaved.baseline_runs if bench.interleaved else []
     return {"command": command, "machine": facts, "pinned": bench.pinned, "stress": bench.stress,
-            "login_cost": bench.login_cost, "profiles": bench.profiles,
+            "login_cost": bench.login_cost, "replica": bench.replica, "profiles": bench.profiles,
             "baseline_runs": [dataclasses.asdict(run) for run in baseline_runs],
             "baseline_median_rps": statistics.median(r.rps for r in baseline_runs) if baseline_runs else None,
             "rows": [{"section": row.section, "endpoint": row.endpoint.label, "key": row.endpoint.key,

@@ -1,14 +1,14 @@
 """`make bench`: load-test the service with wrk and write docs/performance.md.
 
     python -m bench.run [--houses 1000,100000,1000000] [--quick] [--repeats 2] [--duration 4]
-                        [--only list area] [--profile list] [--no-hosts] [--out FILE]
+                        [--only list area] [--profile list] [--no-hosts] [--no-replica] [--out FILE]
 
 Builds (or reuses) a demo database per size, starts the bare-Tornado baseline and the service on
 the same core, and measures every figure interleaved with the baseline (baseline, endpoint,
 baseline, endpoint, baseline): each endpoint run's ratio is to the baseline runs just before and
 after it. Every size serves the uncached search matrix (SEARCH_FIGURES below); the largest also
 the cached reads and the rest, the variants and the stress scenarios. Then the two-host site
-behind nginx (`Bench.two_hosts`).
+behind nginx (`Bench.two_hosts`) and the search from a read replica (bench/replica.py).
 The server runs on one core, wrk and the load generators on the other where `taskset` allows.
 """
 import argparse
@@ -33,7 +33,7 @@ import orjson
 import redis
 import tornado
 
-from bench import cpu, dataset, profile, report, stress, wrk
+from bench import cpu, dataset, profile, replica, report, stress, wrk
 from bench.interleave import Interleaved, Target
 from utils.lua import INCARNATION
 
@@ -296,6 +296,7 @@ class Bench:
         self.rows = []  # report.Row, in the order measured
         self.stress = []  # background loads, one merged summary per stressed figure
         self.login_cost = None  # what the login stress costs the server alone
+        self.replica = None  # the read-replica scenario's own numbers (bench/replica.py)
         self.profiles = {}
         # what the demo-data command and the servers share: the Redis db and the photos; no
         # replica unless a scenario names one (a variable in the caller's environment would)
@@ -308,12 +309,12 @@ class Bench:
         loop = "--uvloop" if self.args.uvloop else "--no-uvloop"
         return Server("baseline", [*self.server_pin, PYTHON, "bench/baseline.py", loop], ready_path="/")
 
-    def service(self, name, database_url, processes=1, logging="warning"):
+    def service(self, name, database_url, processes=1, logging="warning", replica_url=""):
         """The service on `database_url`, on a fresh Redis db (caches are not keyed by database)."""
         self.store.flushdb()
         pin = self.server_pin if processes == 1 else []
         return Server(name, [*pin, PYTHON, "server.py", f"--processes={processes}", f"--logging={logging}"], {
-            **self.shared_env, "IHOME_MYSQL_URL": database_url,
+            **self.shared_env, "IHOME_MYSQL_URL": database_url, "IHOME_MYSQL_REPLICA_URL": replica_url,
             "IHOME_COOKIE_SECRET": COOKIE_SECRET, "IHOME_SMS_BACKEND": SLOW_SMS_BACKEND,
             "IHOME_SMS_IP_DAILY_LIMIT": str(10**9), "IHOME_LOGIN_IP_FAILURES": "0",
             "IHOME_CAPTCHA_IP_PER_MINUTE": "0"})
@@ -436,6 +437,10 @@ class Bench:
                 log("scenario: 2 hosts behind nginx (network namespaces)")
                 self.two_hosts([e.key for e in cached], today)
 
+            if self.args.replica and selected(search_endpoints(0, today), only):
+                log(f"scenario: search from a read replica ({self.args.replica_houses:,} houses)")
+                self.replica = replica.scenario(self, today)
+
     def largest(self, server, rest, searches):
         """Everything but the search matrix and the variants, on the largest dataset's server."""
         largest = max(self.args.houses)
@@ -520,8 +525,10 @@ def machine_facts(args):
 
 # Full runs: 2 measured runs of 4 s per figure, each between two baseline runs, after 1 s of
 # warm-up: about 17 s a figure, some 80 figures, under 35 minutes once the datasets exist.
-DEFAULTS = {"houses": [1000, 100_000, 1_000_000], "repeats": 2, "duration": 4, "warmup": 1}
-QUICK = {"houses": [1000], "repeats": 1, "duration": 1, "warmup": 1}
+DEFAULTS = {"houses": [1000, 100_000, 1_000_000], "repeats": 2, "duration": 4, "warmup": 1,
+            "replica_houses": 10_000, "freshness_calls": 2000, "freshness_writes": 200}
+QUICK = {"houses": [1000], "repeats": 1, "duration": 1, "warmup": 1,
+         "replica_houses": 1000, "freshness_calls": 200, "freshness_writes": 20}
 
 
 def parse_args(argv=None):
@@ -552,6 +559,13 @@ def parse_args(argv=None):
                         help="the service's and the baseline's event loop: uvloop (default) or asyncio's")
     parser.add_argument("--hosts", action=argparse.BooleanOptionalAction, default=True,
                         help="the 2-hosts-behind-nginx scenario (needs root and nginx; default on)")
+    parser.add_argument("--replica", action=argparse.BooleanOptionalAction, default=True,
+                        help="the search-from-a-read-replica scenario (private MariaDB servers; default on)")
+    parser.add_argument("--replica_houses", type=int, help="houses in the replica scenario (default 10000)")
+    parser.add_argument("--replica_write_rate", type=float, default=50,
+                        help="writes/s beside the replica's searches in its 'under writes' figure")
+    parser.add_argument("--freshness_calls", type=int, help="calls per step of the freshness microbenchmark")
+    parser.add_argument("--freshness_writes", type=int, help="writes in the freshness microbenchmark")
     parser.add_argument("--out", type=pathlib.Path, help="report file (default docs/performance.md)")
     args = parser.parse_args(argv)
     for name, value in (QUICK if args.quick else DEFAULTS).items():
