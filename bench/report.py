@@ -5,7 +5,6 @@ import statistics
 
 from bench import stress, wrk
 
-BASELINE = "baseline"
 MAIN = "one process"
 SEARCH = "search"  # the uncached search matrix, at every size
 LOGGING_INFO = "access log on"

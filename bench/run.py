@@ -322,8 +322,8 @@ class Bench:
     # ---- measuring -----------------------------------------------------------------------
 
     def measure(self, figures, warmup=True):
-        """Each figure checked to answer correctly, then all measured together, interleaved with
-        the baseline (bench/interleave.py); their Measurements (None: not measured)."""
+        """Each figure checked to answer correctly, then all measured in turns, interleaved with
+        the baseline (bench/interleave.py); a row each in the report."""
         checked = []
         for figure in figures:
             problem, answer = check_answer(figure.server.url, figure.endpoint, figure.headers)
@@ -344,11 +344,9 @@ class Bench:
                 f"p99 {measurement.p99_ms:.2f} ms {note}")
             pages = answer.get("total_page") if figure.endpoint.search else None
             self.rows.append(report.Row(figure.section, figure.endpoint, figure.houses, measurement, note, pages))
-        found = iter(measurements)
-        return [next(found) if any(f is figure for f, _ in checked) else None for figure in figures]
 
     def measure_one(self, section, endpoint, houses, server, headers=(), during=None, warmup=True):
-        return self.measure([Figure(section, endpoint, houses, server, tuple(headers), during)], warmup)[0]
+        self.measure([Figure(section, endpoint, houses, server, tuple(headers), during)], warmup)
 
     def background(self, scenario, server, into):
         """A context manager factory: bench/stress.py running `scenario` on the load core from
