@@ -37,7 +37,7 @@ run: setup services
 test: setup-test services
 	$(PY) -m pytest -W error $(PYTEST_ARGS)
 
-# `make bench [HOUSES=1000,100000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
+# `make bench [HOUSES=1000,100000,1000000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
 bench: setup-test services $(VENV)/.bench
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
 		|| { echo "bench: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }
