@@ -17,7 +17,7 @@ import random
 import pytest
 
 from tests.conftest import TEST_DB, ApiClient, ServerProcess, drop_database, mysql_connect
-from tests.helpers import day, search
+from tests.helpers import act, at_once, book, day, publish_house, register, search, verify_identity
 
 DATABASE = f"{TEST_DB}_search"
 PAGE_SIZE = 10
@@ -177,3 +177,45 @@ def test_a_month_finds_only_the_houses_without_a_longest_stay(client, db):
         unlimited = cur.fetchone()[0]
     # none of the catalogue's bookings reaches that far ahead
     assert answered(client, None, day(40), day(69), "new", 1)[1] == math.ceil(unlimited / PAGE_SIZE)
+
+
+def test_racing_bookings_and_releases_keep_the_counts_exact(search_server, db, client, redis_client):
+    """Guests book overlapping and touching stays of one house at once, then some are cancelled
+    and rejected while others book the nights freed: every range is still counted right."""
+    def registered(mobile):
+        api = ApiClient(search_server.url)
+        register(api, redis_client, mobile)
+        return api
+
+    landlord = registered("13900000201")
+    verify_identity(landlord, serial=201)
+    house_id = publish_house(landlord, area_id=5, min_days=1, max_days=0)
+    guests = [registered(f"1390000021{n}") for n in range(4)]
+    try:
+        stays = [(1, 2), (3, 3), (2, 4), (4, 5), (6, 6), (5, 7), (7, 8), (8, 9), (1, 1), (9, 9), (3, 4), (6, 7)]
+        booked = at_once(*[lambda n=n, a=a, b=b: (n, book(guests[n % 4], house_id, day(a), day(b)))
+                           for n, (a, b) in enumerate(stays)])
+        orders = [(n, answer["order_id"]) for n, answer in booked if answer["errcode"] == "0"]
+        assert orders and len(orders) < len(stays)  # some stays lost their race
+        check_every_range(client, db)
+
+        releases = [lambda n=n, order_id=order_id: act(guests[n % 4], "cancel", order_id) for n, order_id in orders[::2]]
+        releases += [lambda order_id=order_id: act(landlord, "reject", order_id, reject_reason="不巧") for _, order_id in orders[1::4]]
+        rebookings = [lambda n=n, a=a, b=b: book(guests[(n + 1) % 4], house_id, day(a), day(b))
+                      for n, (a, b) in enumerate(stays)]
+        at_once(*releases, *rebookings)
+        check_every_range(client, db)
+    finally:
+        for api in (landlord, *guests):
+            api.close()
+
+
+def check_every_range(client, db):
+    """Every stay within the booked fortnight finds what the definition says, with the house's
+    district and without."""
+    with db.cursor() as cur:
+        for first in range(0, 11):
+            for last in range(first, 11):
+                for area_id in (5, None):
+                    query = (area_id, day(first), day(last), "new")
+                    assert answered(client, *query, 1) == defined(cur, *query, 1), query
