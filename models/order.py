@@ -13,6 +13,7 @@ import datetime
 
 import pymysql
 
+from models.media import ROW_THUMBNAIL
 from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 
@@ -225,6 +226,7 @@ class Orders:
         today = self.clock.today()
         for order in orders:
             order["actions"] = available_actions(order, role, today)
+            order["img_thumb"] = self.media.url(order["index_image"], ROW_THUMBNAIL)
             order["img_url"] = self.media.url(order.pop("index_image"))
             order["start_date"] = order["start_date"].isoformat()
             order["end_date"] = order["end_date"].isoformat()
