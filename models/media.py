@@ -41,7 +41,8 @@ class Media:
         key = content_key(image.content, image.extension)
         # The thumbnails first: once the image is stored, so are they.
         await self._store_thumbnails(key, image.thumbnails)
-        return await self.storage.save(image.content, image.extension)
+        await self.storage.put(key, image.content)
+        return key
 
     async def add_thumbnails(self, key, use):
         """Make and store the thumbnails of `use` for the image stored at `key`, one stored
