@@ -168,7 +168,7 @@ def test_search_book_and_cancel_with_the_keyboard_alone(open_page, server, site)
     page.keyboard.type(typed_date(last))
     tab_to(page, "搜索房源")
     page.keyboard.press("Enter")
-    expect(page).to_have_url(re.compile(rf"#/search\?sd={first}&ed={last}$"))
+    expect(page).to_have_url(re.compile(rf"#/search\?sd={first}&ed={last}"))  # the page adds its order
     expect(page.locator("#page-title")).to_be_focused()
 
     # The result, then its booking: the dates came along.
