@@ -7,6 +7,7 @@ import datetime
 
 import orjson
 
+from models.media import AVATAR_THUMBNAIL, CARD_THUMBNAIL, ROW_THUMBNAIL
 from models.order import COMPLETE
 from models.user import public_name
 from utils.cache import HOUSES, Uncached
@@ -26,7 +27,8 @@ HOME_PAGE_HOUSES = 5
 DETAIL_COMMENTS = 30
 # Stored at most 1600 px on a side. Decoding up to 4096 x 4096 still takes a screenshot of any
 # screen up to 5K; a camera JPEG (up to 40 million pixels) is decoded at 1/2 to 1/8 scale and passes.
-PHOTO = ImageUse("house_image", max_side=1600, max_decoded_pixels=4096 * 4096)
+PHOTO = ImageUse("house_image", max_side=1600, max_decoded_pixels=4096 * 4096,
+                 thumbnails=(ROW_THUMBNAIL, CARD_THUMBNAIL))
 
 # The fields of a house as published: (name, longest) texts and (name, smallest, largest) numbers.
 TEXT_FIELDS = [("title", 64), ("address", 512), ("unit", 32), ("beds", 64)]
@@ -130,6 +132,7 @@ class Houses:
             "SELECT id AS house_id, title, index_image FROM ih_house WHERE index_image IS NOT NULL"
             " ORDER BY order_count DESC, id DESC LIMIT %s", (HOME_PAGE_HOUSES,))
         for house in houses:
+            house["img_thumb"] = self.media.url(house["index_image"], CARD_THUMBNAIL)
             house["img_url"] = self.media.url(house.pop("index_image"))
         return houses
 
@@ -157,8 +160,10 @@ class Houses:
                         (house_id, COMPLETE, DETAIL_COMMENTS)))
         # A house page is public: a landlord is shown masked, a reviewer anonymous, never by mobile.
         house["user_name"] = public_name(house["user_name"], house.pop("mobile"), masked=True)
+        house["user_avatar_thumb"] = self.media.url(house["user_avatar"], AVATAR_THUMBNAIL)
         house["user_avatar"] = self.media.url(house["user_avatar"])
         house["images"] = [self.media.url(row["image"]) for row in images]
+        house["image_thumbs"] = [self.media.url(row["image"], ROW_THUMBNAIL) for row in images]
         house["facilities"] = [row["facility_id"] for row in facilities]
         house["comments"] = [{"user_name": public_name(row["name"], row["mobile"]),
                               "content": row["comment"],
@@ -177,6 +182,7 @@ class Houses:
             " h.created_at, h.order_count FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
             " WHERE h.user_id = %s ORDER BY h.created_at DESC, h.id DESC", (user_id,))
         for house in houses:
+            house["img_thumb"] = self.media.url(house["index_image"], ROW_THUMBNAIL)
             house["img_url"] = self.media.url(house.pop("index_image"))
             house["ctime"] = self.clock.show_timestamp(house.pop("created_at"))
         return houses
@@ -197,7 +203,9 @@ class Houses:
                 f" u.avatar, h.index_image FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
                 f" JOIN ih_user u ON u.id = h.user_id ORDER BY {SORT_ORDERS[query.sort][0]}", args)
         for house in houses:
+            house["avatar_thumb"] = self.media.url(house["avatar"], AVATAR_THUMBNAIL)
             house["avatar"] = self.media.url(house["avatar"])
+            house["image_thumb"] = self.media.url(house["index_image"], CARD_THUMBNAIL)
             house["image_url"] = self.media.url(house.pop("index_image"))
         return {"data": houses, "total_page": (count + self.page_size - 1) // self.page_size}
 

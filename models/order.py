@@ -18,6 +18,7 @@ import datetime
 
 import pymysql
 
+from models.media import ROW_THUMBNAIL
 from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 
@@ -40,6 +41,7 @@ MAX_NIGHTS = 365
 
 DEADLOCK_RETRIES = 3
 EXPIRY_BATCH = 500  # orders expired per transaction
+ORDER_PAGE_SIZE = 10  # orders per page of a list, when the client asks for pages
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,24 +230,36 @@ class Orders:
             if transition.target not in ACTIVE:
                 await cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
 
-    async def list_for(self, role, user_id):
+    async def list_for(self, role, user_id, page=None):
         """A user's orders as GUEST or on their houses as LANDLORD, newest first, each with the
-        `actions` that user may take on it now."""
+        `actions` that user may take on it now: all of them, or the 1-based `page` of
+        ORDER_PAGE_SIZE orders."""
         owner_column = "o.user_id" if role == GUEST else "h.user_id"
         db = await self.cache.reading()  # every order change retires HOUSES, recording its position
+        limit, args = ("", (user_id,)) if page is None else (
+            " LIMIT %s OFFSET %s", (user_id, ORDER_PAGE_SIZE, (page - 1) * ORDER_PAGE_SIZE))
         orders = await db.fetchall(
             "SELECT o.id AS order_id, o.house_id, h.title, h.index_image, o.begin_date AS start_date,"
             " o.end_date, o.created_at AS ctime, o.days, o.amount, o.status, o.comment"
             " FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
-            f" WHERE {owner_column} = %s ORDER BY o.id DESC", (user_id,))
+            f" WHERE {owner_column} = %s ORDER BY o.id DESC{limit}", args)
         today = self.clock.today()
         for order in orders:
             order["actions"] = available_actions(order, role, today)
+            order["img_thumb"] = self.media.url(order["index_image"], ROW_THUMBNAIL)
             order["img_url"] = self.media.url(order.pop("index_image"))
             order["start_date"] = order["start_date"].isoformat()
             order["end_date"] = order["end_date"].isoformat()
             order["ctime"] = self.clock.show_timestamp(order["ctime"])
         return orders
+
+    async def page_count(self, role, user_id):
+        """How many pages of ORDER_PAGE_SIZE `list_for` has."""
+        owner_column = "o.user_id" if role == GUEST else "h.user_id"
+        db = await self.cache.reading()
+        row = await db.fetchone("SELECT COUNT(*) AS orders FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
+                                f" WHERE {owner_column} = %s", (user_id,))
+        return -(-row["orders"] // ORDER_PAGE_SIZE)
 
 
 async def _explain_refusal(cur, transition, order_id, actor_column, actor_id, today):

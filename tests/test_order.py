@@ -29,7 +29,7 @@ def test_booking_computes_inclusive_nights_and_amount(guest, house_id):
     assert order["days"] == 3 and order["amount"] == 3 * PRICE_FEN
     assert order["status"] == 0 and order["comment"] is None
     datetime.datetime.strptime(order["ctime"], "%Y-%m-%d %H:%M:%S")
-    assert set(order) == {"order_id", "house_id", "title", "img_url", "start_date", "end_date",
+    assert set(order) == {"order_id", "house_id", "title", "img_url", "img_thumb", "start_date", "end_date",
                           "ctime", "days", "amount", "status", "comment", "actions"}
 
 
