@@ -1,7 +1,9 @@
 """Every URL of the service. Each resource module lists its own anchored API routes."""
 from handlers import house, order, passport, pay, profile
+from handlers.assets import AssetHandler, PageHandler
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler
+from utils.assets import VERSIONED_PATH
 
 
 def routes(web_root, media_root):
@@ -15,5 +17,7 @@ def routes(web_root, media_root):
         *pay.ROUTES,
         (r"/api(?:/.*)?$", ApiNotFoundHandler),
         *media,
+        (r"/(index\.html)?$", PageHandler),
+        (rf"/({VERSIONED_PATH})$", AssetHandler),
         (r"/(.*)$", WebRootHandler, {"path": web_root, "default_filename": "index.html"}),
     ]

@@ -4,9 +4,9 @@ word settles it, unpaid orders expire, and a paid order cancelled in time is ref
 Only the gateway's word is trusted: a notification whose signature, app id and seller the
 provider verified, for a trade of ours (`out_trade_no`) and for exactly its amount, or the
 gateway's signed answer to our own query. It is stored before the notification is answered
-`success`. Settling locks the order row, then the payment row, and does nothing for a payment
-already stored, so a notification repeated, sent twice at once, or arriving before or after the
-browser's return, or after a query settled the trade, changes the order once. A payment that
+`success`. Settling locks the order (its house first), then the payment, and does nothing for a
+payment already stored, so a notification repeated, sent twice at once, or arriving before or
+after the browser's return, or after a query settled the trade, changes the order once. A payment that
 arrives for an order no longer waiting for it (it expired, or the guest cancelled) is stored and
 refunded in full.
 
@@ -20,7 +20,7 @@ import logging
 import secrets
 
 from models.order import (CANCELED, EXPIRED, PAID, PAYMENT_TRANSITIONS, WAIT_COMMENT, WAIT_PAYMENT,
-                          lock_order, move, transition_of)
+                          lock_order, lock_unheld, move, transition_of)
 from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 from utils.payment_provider import GatewayError, UntrustedMessage
@@ -112,7 +112,7 @@ class Payments:
         unguessable, and keep a new database on the same merchant account from repeating an old
         one. The order is locked meanwhile, so a cancel or an expiry either comes first (no
         trade) or finds the trade open and closes it."""
-        async with self.db.transaction() as cur:
+        async with self.db.transaction(isolation="READ COMMITTED") as cur:
             order = await lock_order(cur, order_id)
             await cur.execute("SELECT out_trade_no, status FROM ih_payment WHERE order_id = %s FOR UPDATE",
                               (order_id,))
@@ -153,7 +153,7 @@ class Payments:
         if not trade.paid or payment["status"] == SETTLED:
             return
         refund = None
-        async with self.cache.retiring(HOUSES), self.db.transaction() as cur:
+        async with self.cache.retiring(HOUSES), self.db.transaction(isolation="READ COMMITTED") as cur:
             order = await lock_order(cur, payment["order_id"])
             await cur.execute("SELECT status, trade_no FROM ih_payment WHERE id = %s FOR UPDATE", (payment["id"],))
             stored = await cur.fetchone()
@@ -311,7 +311,8 @@ class Payments:
         notification was lost is settled, not expired; one the gateway cannot tell about now
         waits for the next sweep. Its trade is closed once the order has expired."""
         candidates = await self.db.fetchall(
-            "SELECT o.id, p.out_trade_no FROM ih_order o LEFT JOIN ih_payment p ON p.order_id = o.id AND p.status = %s"
+            "SELECT o.id, o.house_id, p.out_trade_no FROM ih_order o"
+            " LEFT JOIN ih_payment p ON p.order_id = o.id AND p.status = %s"
             " WHERE o.status = %s AND o.pay_by <= UTC_TIMESTAMP() ORDER BY o.pay_by LIMIT %s",
             (OPEN, WAIT_PAYMENT, BATCH))
         with_trade = [row["id"] for row in candidates if row["out_trade_no"]][:QUERY_BATCH]
@@ -321,13 +322,9 @@ class Payments:
         due = [row for row in candidates if row["out_trade_no"] is None or asked.get(row["id"], False) is not False]
         expired = []
         if due:
-            listed = ", ".join(["%s"] * len(due))
             async with self.db.transaction(isolation="READ COMMITTED") as cur:
-                # Again, locked: a payment may have been settled since the candidates were read.
-                await cur.execute(f"SELECT id, status, house_id FROM ih_order WHERE id IN ({listed})"
-                                  " AND status = %s AND pay_by <= UTC_TIMESTAMP() FOR UPDATE SKIP LOCKED",
-                                  (*[row["id"] for row in due], WAIT_PAYMENT))
-                expired = await cur.fetchall()
+                # Still waiting for payment, once locked: one may have been settled meanwhile.
+                expired = await lock_unheld(cur, due, WAIT_PAYMENT)
                 if expired:
                     await move(cur, expired, EXPIRED)
                     expired_ids = [order["id"] for order in expired]
@@ -360,9 +357,9 @@ class Payments:
         """Move the paid orders whose last night is over to WAIT_COMMENT (the guest may review);
         whether more are due. Their nights stay held, as every WAIT_COMMENT order's do."""
         async with self.db.transaction(isolation="READ COMMITTED") as cur:
-            await cur.execute("SELECT id, status, house_id FROM ih_order WHERE status = %s AND end_date < %s"
-                              " ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED", (PAID, self.clock.today(), BATCH))
-            orders = await cur.fetchall()
+            await cur.execute("SELECT id, house_id FROM ih_order WHERE status = %s AND end_date < %s"
+                              " ORDER BY id LIMIT %s", (PAID, self.clock.today(), BATCH))
+            orders = await lock_unheld(cur, await cur.fetchall(), PAID)
             if orders:
                 await move(cur, orders, WAIT_COMMENT)
         if orders:

@@ -21,10 +21,10 @@ MOBILE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
 
+# Per module: each test module imports this fixture, which makes it a fixture of its own there,
+# and two Playwright sync drivers cannot run at once; a module's browser stops with the module.
 @pytest.fixture(scope="module")
 def browser():
-    """Chromium for one test module: modules that import this fixture each make their own
-    instance, and Playwright's synchronous API runs one at a time in a thread."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup-test` installs Debian's chromium package")
     with sync_playwright() as playwright:

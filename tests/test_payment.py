@@ -47,6 +47,16 @@ def free(client, house_id, first, last):
     return house_id in [house["house_id"] for house in found["data"]]
 
 
+def assert_search_counts_agree(db_conn):
+    """The search's counts (migration 0007) still count every held night: every payment path
+    changed them under the house's lock, as bookings do."""
+    with db_conn.cursor() as cur:
+        cur.execute("SELECT (SELECT COUNT(*) FROM ih_booked_night), (SELECT COALESCE(SUM(booked), 0)"
+                    " FROM ih_search_night)")
+        held, counted = cur.fetchone()
+    assert held == counted
+
+
 def payment_row(db_conn, order_id):
     with db_conn.cursor() as cur:
         cur.execute("SELECT status, trade_no, settled_by, paid_at FROM ih_payment WHERE order_id = %s", (order_id,))
@@ -264,6 +274,7 @@ def test_an_unpaid_order_expires_and_its_nights_can_be_booked_again(people, gate
     assert checkout(people.guest, opened)["errcode"] == "4004"
     assert free(rival, people.house, day(2), day(3)) and free(rival, people.house, day(5), day(6))
     assert book(rival, people.house, day(2), day(6))["errcode"] == "0"
+    assert_search_counts_agree(db_conn)
 
 
 def test_a_paid_order_whose_notification_was_lost_is_settled_not_expired(people, gateway, db_conn):
@@ -288,6 +299,7 @@ def test_a_payment_for_an_order_no_longer_waiting_is_refunded_in_full(people, ga
     assert [refund["amount"] for refund in gateway.refunds.values()
             if refund["out_trade_no"] == number] == [2 * PRICE_FEN]
     assert book(rival, people.house, day(5), day(6))["errcode"] == "0"
+    assert_search_counts_agree(db_conn)
 
 
 # ---- cancelling a paid stay ---------------------------------------------------------------
@@ -296,7 +308,7 @@ def refunds_of(gateway, number):
     return [refund["amount"] for refund in gateway.refunds.values() if refund["out_trade_no"] == number]
 
 
-def test_the_refund_rule_at_its_boundary(people, gateway, rival):
+def test_the_refund_rule_at_its_boundary(people, gateway, rival, db_conn):
     """Whole until 48 h before the first night's 00:00: a stay starting in 3 days is refunded,
     one starting in 2 days is not (its deadline was this morning's 00:00)."""
     refunded, number = paid_order(people.landlord, people.guest, gateway, people.house, day(3), day(3))
@@ -316,6 +328,7 @@ def test_the_refund_rule_at_its_boundary(people, gateway, rival):
     assert order_of(people.guest, kept)["payment"]["refund"] is None
     assert detail(people.guest, people.house)["data"]["order_count"] == 0  # neither stay takes place
     assert book(rival, people.house, day(2), day(3))["errcode"] == "0"
+    assert_search_counts_agree(db_conn)
 
 
 def test_a_cancel_shown_another_refund_is_refused(people, gateway):

@@ -23,13 +23,15 @@ async function pay({ order }) {
   }
 }
 
-function cancelWithRefund({ order, reload, onLeave }) {
+function cancelWithRefund({ order, reload, onLeave, focusAfter }) {
   const refund = order.payment.refund_if_cancelled;
   openDialog({
     title: "取消订单并退款吗？",
     body: h("p", {}, `${order.title}：将全额退还 ${yuan(refund)} 至您的支付宝账户。`),
+    keepText: "保留订单",
     confirmText: "取消并退款",
     onLeave,
+    focusAfter,
     onConfirm: async () => {
       // The refund shown goes along: should the deadline pass meanwhile, the server refuses.
       const body = await api("POST", "/api/order/cancel", { json: { order_id: order.order_id, refund_amount: refund } });
