@@ -3,6 +3,7 @@
 // what may be done (`order.actions`: "pay", "cancel_refund") and the amounts (`order.payment`).
 import { api } from "../api.js";
 import { h, replace, yuan } from "../dom.js";
+import { PAGE_TITLE_ID } from "../router.js";
 import { linkButton, openDialog, toast } from "../widgets.js";
 
 // Statuses only payments have, as the orders page shows them.
@@ -73,14 +74,15 @@ const POLLS = 6;
 const POLL_MS = 1500;
 
 // #/payment/<order id>: back from the gateway. The gateway's word may still be on its way, so
-// the server is asked a few times (it asks the gateway too); each answer is announced.
+// the server is asked a few times (it asks the gateway too); each answer is announced. The page is
+// usually a fresh load, after which the router moves no focus: focus starts on its title here.
 export async function paymentPage({ view, params, onLeave }) {
   const orderId = Number(params[0]);
-  const heading = h("h2", { tabindex: "-1" }, `订单号 ${orderId}`);
+  const heading = h("h2", {}, `订单号 ${orderId}`);
   const message = h("p", { class: "payment-message", role: "status", "data-testid": "payment-result" }, "正在确认支付结果…");
   const actions = h("div", { class: "payment-actions" });
   replace(view, h("section", { class: "card payment-result" }, heading, message, actions));
-  heading.focus();
+  document.getElementById(PAGE_TITLE_ID)?.focus();
   let timer = null;
   let left = false;
   onLeave(() => {
