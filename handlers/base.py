@@ -12,6 +12,7 @@ from tornado.log import app_log
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler, stream_request_body
 
 from handlers.security import SecureHeaders
+from handlers.tracing import Traced
 from utils import params
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
 from utils.ratelimit import client_key
@@ -63,7 +64,7 @@ def login_required(method):
 
 
 @stream_request_body
-class BaseHandler(SecureHeaders, RequestHandler):
+class BaseHandler(Traced, SecureHeaders, RequestHandler):
     """Every API handler. It streams its request body: Tornado calls `prepare` as soon as the
     headers are in and hands the body to `data_received` as it arrives, so that the handler's
     `body_limit` alone bounds it. A declared Content-Length over the limit is refused (413)
@@ -213,11 +214,13 @@ class BaseHandler(SecureHeaders, RequestHandler):
     # ---- responses -------------------------------------------------------------------------
 
     def ok(self, errmsg="OK", **payload):
+        self.errcode = RET.OK
         self.finish(orjson.dumps({"errcode": RET.OK, "errmsg": errmsg, **payload}))
 
     def ok_encoded(self, payload_json, **extra):
         """`ok(**payload, **extra)` for a payload already encoded as a JSON object (a cached one):
         its bytes are spliced into the envelope, never decoded."""
+        self.errcode = RET.OK
         head = orjson.dumps({"errcode": RET.OK, "errmsg": "OK", **extra})
         self.finish(head[:-1] + b"," + payload_json[1:])
 
@@ -239,6 +242,7 @@ class BaseHandler(SecureHeaders, RequestHandler):
         else:
             errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
             errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
+        self.errcode = errcode
         envelope = {"errcode": errcode, "errmsg": errmsg}
         if param is not None:
             envelope["param"] = param
@@ -298,7 +302,7 @@ class ApiNotFoundHandler(BaseHandler):
         """An unknown path is reported as such, whatever its method."""
 
 
-class WebRootHandler(SecureHeaders, StaticFileHandler):
+class WebRootHandler(Traced, SecureHeaders, StaticFileHandler):
     """The single-page frontend. Serving a page sets the `_xsrf` cookie the API needs."""
 
     def set_default_headers(self):

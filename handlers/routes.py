@@ -1,5 +1,5 @@
 """Every URL of the service. Each resource module lists its own anchored API routes."""
-from handlers import house, order, passport, profile
+from handlers import apidocs, house, ops, order, passport, profile
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler
 
@@ -12,6 +12,8 @@ def routes(web_root, media_root):
         *profile.ROUTES,
         *house.ROUTES,
         *order.ROUTES,
+        *apidocs.ROUTES,
+        *ops.ROUTES,
         (r"/api(?:/.*)?$", ApiNotFoundHandler),
         *media,
         (r"/(.*)$", WebRootHandler, {"path": web_root, "default_filename": "index.html"}),
