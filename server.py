@@ -200,20 +200,21 @@ def metrics_folder():
 def main():
     parse_command_line()
     logs.configure(options.log_format)
+    if options.processes != 1 and options.debug:
+        raise SystemExit("--debug reloads code and cannot be combined with --processes")
     asyncio.run(migrate(options.mysql_url))
     sockets = tornado.netutil.bind_sockets(options.port, options.address or None)
     folder, temporary = metrics_folder()
     metrics.share_between_processes(folder)
-    parent = os.getpid()
+    if options.processes != 1:
+        # The workers' folder stays: the process that made it is killed by the group's SIGTERM
+        # before they finish (README, "Observability").
+        tornado.process.fork_processes(options.processes)
     try:
-        if options.processes != 1:
-            if options.debug:
-                raise SystemExit("--debug reloads code and cannot be combined with --processes")
-            tornado.process.fork_processes(options.processes)
         # uvloop runs the same asyncio code with a faster event loop (measured in docs/performance.md).
         (uvloop.run if options.uvloop else asyncio.run)(serve(sockets))
     finally:
-        if temporary and os.getpid() == parent:  # workers leave the folder to the process that made it
+        if temporary and options.processes == 1:
             shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -44,7 +44,10 @@ def drop_database(name):
 
 
 class ServerProcess:
-    """`python server.py` in a child process, with its log in test-output/."""
+    """`python server.py` in a child process, with its log in test-output/. With
+    `own_process_group`, the server and the workers it forks (--processes) are a process group
+    that stop() signals whole, as systemd and Ctrl-C do."""
+    own_process_group = False
 
     def __init__(self, name, database=TEST_DB, redis_db=TEST_REDIS_DB, **env):
         self.port = free_port()
@@ -70,7 +73,7 @@ class ServerProcess:
         shutil.rmtree(self.media_root, ignore_errors=True)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, start_new_session=self.own_process_group)
         return self
 
     def command(self):
@@ -90,11 +93,16 @@ class ServerProcess:
 
     def stop(self):
         """SIGTERM, as a deployment would; returns the exit code."""
-        self.process.send_signal(signal.SIGTERM)
+        if self.own_process_group:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        else:
+            self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout=30)
         finally:
             if self.process.poll() is None:
+                if self.own_process_group:
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.kill()
             self.log.close()
 
