@@ -21,14 +21,28 @@ MOBILE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
 
+# Playwright's sync API runs one event loop per thread: a second sync_playwright() while one is
+# running fails. Each test module that imports the `browser` fixture gets a fixture of its own,
+# so they all share this one Chromium, closed when the last of them is done.
+_shared = {"holders": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup-test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    if not _shared["holders"]:
+        _shared["playwright"] = sync_playwright().start()
+        _shared["chromium"] = _shared["playwright"].chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                                                     args=CHROMIUM_ARGS)
+    _shared["holders"] += 1
+    try:
+        yield _shared["chromium"]
+    finally:
+        _shared["holders"] -= 1
+        if not _shared["holders"]:
+            _shared.pop("chromium").close()
+            _shared.pop("playwright").stop()
 
 
 # Runs in every page before its own scripts: each Content-Security-Policy violation (something
