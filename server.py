@@ -87,7 +87,8 @@ class Application(tornado.web.Application):
         # they took, never by their raw URL.
         self.route_labels = {}
         for rule in self.wildcard_router.rules:
-            self.route_labels.setdefault(rule.target, []).append((rule.matcher, rule.matcher.regex.pattern.removesuffix("$")))
+            label = rule.matcher.regex.pattern.removesuffix("$")
+            self.route_labels.setdefault(rule.target, []).append((rule.matcher, label))
 
     def find_handler(self, request, **kwargs):
         # Every request passes here before its handler exists: from now on it has its id.
