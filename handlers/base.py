@@ -1,4 +1,5 @@
-"""What every handler shares: arguments, the JSON envelope, errors, and the session."""
+"""What every handler shares: arguments, the JSON envelope, errors, and the session (the envelope
+and the error codes as clients see them: docs/openapi.yaml, "The envelope")."""
 import functools
 import logging
 import sys

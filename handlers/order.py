@@ -1,5 +1,5 @@
 """Orders: booking, the landlord's accept/reject, the guest's review and cancel, the lists
-(service: `Orders`)."""
+(service: `Orders`). Their parameters and answers: docs/openapi.yaml, tag `orders`."""
 from handlers.base import BaseHandler, login_required
 from models.order import GUEST, LANDLORD
 from utils import params

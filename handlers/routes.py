@@ -1,4 +1,5 @@
-"""Every URL of the service. Each resource module lists its own anchored API routes."""
+"""Every URL of the service. Each resource module lists its own anchored API routes. docs/openapi.yaml
+describes each of them (tests/unit/test_openapi_routes.py keeps the two in step)."""
 from handlers import apidocs, house, ops, order, passport, profile
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler
