@@ -1,5 +1,5 @@
-"""Schemathesis hooks for tests/test_api_fuzz.py (loaded by the `schemathesis` command through
-SCHEMATHESIS_HOOKS): who each generated request is sent as, and the check that every `/api/`
+"""Schemathesis hooks for tests/test_api_fuzz.py (loaded by the `schemathesis` command, as
+tests/schemathesis.toml says): who each generated request is sent as, and the check that every `/api/`
 answer is the JSON the reference promises.
 
 The test registers three users and writes their cookies to the file IHOME_FUZZ_IDENTITIES names:
