@@ -53,6 +53,8 @@ class ServerProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.media_root = OUTPUT / f"media-{database}-{name}"  # runs on other databases may run at once
+        # Not a temporary folder of its own: a server the test kills (SIGKILL) would leave that behind.
+        self.metrics_dir = OUTPUT / f"metrics-{database}-{name}"
         self.log_path = OUTPUT / f"server-{name}.log"
         self.env = {**os.environ,
                     "IHOME_MYSQL_URL": f"mysql://root:@127.0.0.1:3306/{database}",
@@ -60,6 +62,7 @@ class ServerProcess:
                     "IHOME_COOKIE_SECRET": "test-secret",
                     "IHOME_MEDIA_ROOT": str(self.media_root),
                     "IHOME_MEDIA_BASE_URL": f"{self.url}/media/",
+                    "IHOME_METRICS_DIR": str(self.metrics_dir),
                     # every test client is 127.0.0.1: the per-IP limits are tested on servers of their own
                     "IHOME_LOGIN_IP_FAILURES": "0",
                     "IHOME_CAPTCHA_IP_PER_MINUTE": "0",

@@ -28,8 +28,8 @@ class TwoWorkers(ServerProcess):
 
 
 @pytest.fixture
-def two_workers(tmp_path):
-    server = TwoWorkers("two-workers", IHOME_METRICS_DIR=str(tmp_path / "metrics")).start()
+def two_workers():
+    server = TwoWorkers("two-workers").start()
     try:
         server.wait_ready()
         yield server
@@ -38,7 +38,7 @@ def two_workers(tmp_path):
         assert server.stop() in (0, -15)
 
 
-def test_metrics_count_every_request_of_a_wrk_run_across_two_workers(two_workers, tmp_path):
+def test_metrics_count_every_request_of_a_wrk_run_across_two_workers(two_workers):
     if not shutil.which("wrk"):
         pytest.fail("wrk is missing: `make setup-test` installs Debian's wrk package")
     url = two_workers.url
@@ -57,6 +57,5 @@ def test_metrics_count_every_request_of_a_wrk_run_across_two_workers(two_workers
     assert answered <= requests - before[0] <= answered + CONNECTIONS, (answered, requests - before[0])
     assert timings - before[1] == requests - before[0]
     # Both workers served part of the load, each counting in its own file.
-    workers = {name.split("_")[-1] for name in (f.name for f in (tmp_path / "metrics").iterdir())
-               if name.startswith("counter_")}
+    workers = {path.name for path in two_workers.metrics_dir.iterdir() if path.name.startswith("counter_")}
     assert len(workers) == 2, workers
