@@ -243,6 +243,11 @@ class BaseHandler(Traced, SecureHeaders, RequestHandler):
         else:
             errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
             errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
+        if not self.request._body_future.done():
+            # Refused before the request was read in full (an unknown path, a missing XSRF
+            # token, a body too large): Tornado closes the connection once this answer is out,
+            # so the client must not send its next request on it.
+            self.set_header("Connection", "close")
         self.errcode = errcode
         envelope = {"errcode": errcode, "errmsg": errmsg}
         if param is not None:
