@@ -1,7 +1,7 @@
 # `make run` and `make test` set everything up first: the virtualenv, the pinned dependencies,
 # jq for the README's walkthrough, and MariaDB and Redis (started, or installed on Debian as root,
-# when they do not answer); `make test` also Chromium, nginx and wrk for the browser, multi-host
-# and load tests.
+# when they do not answer); `make test` also Chromium, nginx, axe-core and wrk for the browser,
+# multi-host, accessibility and load tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -30,6 +30,7 @@ setup-test: setup $(VENV)/.test
 	bash scripts/ensure_chromium.sh
 	bash scripts/ensure_nginx.sh
 	bash scripts/ensure_command.sh wrk
+	bash scripts/ensure_axe.sh
 
 services:
 	bash scripts/ensure_services.sh
@@ -40,7 +41,7 @@ run: setup services
 test: setup-test services
 	$(PY) -m pytest -W error $(PYTEST_ARGS)
 
-# `make bench [HOUSES=1000,100000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
+# `make bench [HOUSES=1000,100000,1000000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
 bench: setup-test services $(VENV)/.bench
 	$(PY) -m bench.run $(if $(HOUSES),--houses=$(HOUSES)) $(if $(QUICK),--quick) $(BENCH_ARGS)
 

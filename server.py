@@ -8,6 +8,7 @@ import shutil
 import signal
 import tempfile
 
+import tornado.autoreload
 import tornado.netutil
 import tornado.process
 import tornado.web
@@ -30,6 +31,7 @@ from models.passport import Passport
 from models.user import Users
 from utils import logs, metrics
 from utils.api_reference import ApiReference
+from utils.assets import Assets
 from utils.cache import Cache
 from utils.health import Readiness
 from utils.passwords import PasswordHasher
@@ -70,6 +72,10 @@ class Application(tornado.web.Application):
                              guest_pending_nights=options.guest_pending_nights,
                              pending_order_hours=options.pending_order_hours)
         self.page_policy = page_policy(options.media_base_url)
+        self.assets = Assets.load(options.web_root)
+        if options.debug:  # a changed frontend file restarts the server, which versions it anew
+            for path in self.assets.files(options.web_root):
+                tornado.autoreload.watch(path)
         self.readiness = Readiness(db, redis_client)
         self.api_reference = ApiReference()
         self.metrics_token = options.metrics_token

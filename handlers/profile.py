@@ -2,6 +2,7 @@
 Their parameters and answers: docs/openapi.yaml, tag `profile`."""
 from handlers.base import BaseHandler, login_required
 from handlers.upload import UploadHandler
+from models.media import AVATAR_THUMBNAIL
 from models.user import NAME_MAX
 from utils import params
 
@@ -13,6 +14,7 @@ class ProfileHandler(BaseHandler):
         session = self.session
         self.ok(data={"user_id": session["user_id"], "name": session["name"], "mobile": session["mobile"],
                       "avatar": self.application.media.url(session["avatar"]),
+                      "avatar_thumb": self.application.media.url(session["avatar"], AVATAR_THUMBNAIL),
                       "real_name_verified": session["verified"]})
 
 

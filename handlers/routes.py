@@ -1,8 +1,10 @@
 """Every URL of the service. Each resource module lists its own anchored API routes. docs/openapi.yaml
 describes each of them (tests/unit/test_openapi_routes.py keeps the two in step)."""
 from handlers import apidocs, house, ops, order, passport, profile
+from handlers.assets import AssetHandler, PageHandler
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler
+from utils.assets import VERSIONED_PATH
 
 
 def routes(web_root, media_root):
@@ -17,5 +19,7 @@ def routes(web_root, media_root):
         *ops.ROUTES,
         (r"/api(?:/.*)?$", ApiNotFoundHandler),
         *media,
+        (r"/(index\.html)?$", PageHandler),
+        (rf"/({VERSIONED_PATH})$", AssetHandler),
         (r"/(.*)$", WebRootHandler, {"path": web_root, "default_filename": "index.html"}),
     ]

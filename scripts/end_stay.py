@@ -4,8 +4,9 @@ had passed.
 A guest reviews a stay only once its last night is over (README, "Orders"). To show that without
 waiting, in a demonstration or the README's walkthrough, this moves the order back in time so
 that its last night was yesterday: its dates and its nights in ih_booked_night move by the same
-number of days, in one transaction, and the cached house pages are retired (the search shows
-those nights free again). Only an accepted order (status 3) whose stay is not over yet; the
+number of days, in one transaction under the house's row lock (held nights are deleted and
+inserted again, never updated: the search's counts follow them, migration 0007), and the cached
+house pages are retired (the search shows those nights free again). Only an accepted order (status 3) whose stay is not over yet; the
 nights it moves onto must be free. It reads the server's options (IHOME_* or --mysql_url,
 --redis_url, --timezone, ...).
 """
@@ -29,12 +30,17 @@ async def end_stay(order_id):
     cache = Cache(redis, db)
     yesterday = SiteClock(options.timezone).today() - datetime.timedelta(days=1)
     try:
-        async with cache.retiring(HOUSES), db.transaction() as cur:
-            await cur.execute("SELECT status, begin_date, end_date FROM ih_order WHERE id = %s FOR UPDATE",
-                              (order_id,))
+        # As every change of a house's held nights (models/order.py): the house's row locked, at
+        # READ COMMITTED.
+        async with cache.retiring(HOUSES), db.transaction(isolation="READ COMMITTED") as cur:
+            await cur.execute("SELECT house_id FROM ih_order WHERE id = %s", (order_id,))
             order = await cur.fetchone()
             if order is None:
                 raise SystemExit(f"order {order_id} does not exist")
+            await cur.execute("SELECT id FROM ih_house WHERE id = %s FOR UPDATE", (order["house_id"],))
+            await cur.execute("SELECT status, begin_date, end_date FROM ih_order WHERE id = %s FOR UPDATE",
+                              (order_id,))
+            order = await cur.fetchone()
             if order["status"] != WAIT_COMMENT:
                 raise SystemExit(f"order {order_id} has status {order['status']}: only an accepted order (3) has a "
                                  "stay to end")
@@ -43,9 +49,12 @@ async def end_stay(order_id):
                 raise SystemExit(f"order {order_id}'s stay is already over")
             await cur.execute("UPDATE ih_order SET begin_date = begin_date - INTERVAL %s DAY,"
                               " end_date = end_date - INTERVAL %s DAY WHERE id = %s", (days, days, order_id))
-            # Earliest first, so that no night lands on one of the order's own not yet moved.
-            await cur.execute("UPDATE ih_booked_night SET night = night - INTERVAL %s DAY WHERE order_id = %s"
-                              " ORDER BY night", (days, order_id))
+            await cur.execute("SELECT house_id, night - INTERVAL %s DAY AS night, area_id, order_id"
+                              " FROM ih_booked_night WHERE order_id = %s", (days, order_id))
+            moved = await cur.fetchall()
+            await cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
+            await cur.executemany("INSERT INTO ih_booked_night (house_id, night, area_id, order_id)"
+                                  " VALUES (%(house_id)s, %(night)s, %(area_id)s, %(order_id)s)", moved)
     except pymysql.err.IntegrityError:
         raise SystemExit(f"order {order_id}: another order holds some of the nights before it") from None
     finally:

@@ -21,28 +21,16 @@ MOBILE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
 
-# Playwright's sync API runs one event loop per thread: a second sync_playwright() while one is
-# running fails. Each test module that imports the `browser` fixture gets a fixture of its own,
-# so they all share this one Chromium, closed when the last of them is done.
-_shared = {"holders": 0}
-
-
-@pytest.fixture(scope="session")
+# Per module: each test module imports this fixture, which makes it a fixture of its own there,
+# and two Playwright sync drivers cannot run at once; a module's browser stops with the module.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup-test` installs Debian's chromium package")
-    if not _shared["holders"]:
-        _shared["playwright"] = sync_playwright().start()
-        _shared["chromium"] = _shared["playwright"].chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                                     args=CHROMIUM_ARGS)
-    _shared["holders"] += 1
-    try:
-        yield _shared["chromium"]
-    finally:
-        _shared["holders"] -= 1
-        if not _shared["holders"]:
-            _shared.pop("chromium").close()
-            _shared.pop("playwright").stop()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 # Runs in every page before its own scripts: each Content-Security-Policy violation (something

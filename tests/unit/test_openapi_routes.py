@@ -8,11 +8,13 @@ from tornado.web import RequestHandler
 from handlers import routes
 from handlers.base import ApiNotFoundHandler
 from utils.api_reference import load_spec
+from utils.assets import VERSIONED_PATH
 from utils.errors import RET
 
 METHODS = ("get", "post", "put", "patch", "delete", "head", "options")
 # Routes that take a part of the path, and the reference's path for each.
-PATTERN_PATHS = {r"/api/docs/(.*)$": "/api/docs/{file}", r"/media/(.*)$": "/media/{key}", r"/(.*)$": "/{path}"}
+PATTERN_PATHS = {r"/api/docs/(.*)$": "/api/docs/{file}", r"/media/(.*)$": "/media/{key}", r"/(index\.html)?$": "/",
+                 rf"/({VERSIONED_PATH})$": "/{path}", r"/(.*)$": "/{path}"}
 SPEC = load_spec()
 
 
