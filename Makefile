@@ -1,6 +1,7 @@
 # `make run` and `make test` set everything up first: the virtualenv, the pinned dependencies,
-# and MariaDB and Redis (started, or installed on Debian as root, when they do not answer);
-# `make test` also Chromium, nginx and axe-core for the browser, multi-host and accessibility tests.
+# jq for the README's walkthrough, and MariaDB and Redis (started, or installed on Debian as root,
+# when they do not answer); `make test` also Chromium, nginx, axe-core and wrk for the browser,
+# multi-host, accessibility and load tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -23,10 +24,12 @@ $(VENV)/.bench: requirements-bench.txt $(VENV)/.runtime
 	touch $@
 
 setup: $(VENV)/.runtime
+	bash scripts/ensure_command.sh jq
 
-setup-test: $(VENV)/.test
+setup-test: setup $(VENV)/.test
 	bash scripts/ensure_chromium.sh
 	bash scripts/ensure_nginx.sh
+	bash scripts/ensure_command.sh wrk
 	bash scripts/ensure_axe.sh
 
 services:
@@ -57,8 +60,6 @@ test: setup-test services
 
 # `make bench [HOUSES=1000,100000,1000000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
 bench: setup-test services $(VENV)/.bench
-	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
-		|| { echo "bench: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }
 	$(PY) -m bench.run $(if $(HOUSES),--houses=$(HOUSES)) $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 clean:

@@ -88,6 +88,10 @@ _define("timezone", "Asia/Shanghai", str, "the site's time zone for dates and ti
 _define("uvloop", True, bool, "run on uvloop's event loop instead of asyncio's default one")
 _define("hash_workers", 1, int, "threads hashing passwords (bounds argon2's CPU use)")
 _define("shutdown_timeout", 10.0, float, "seconds to let in-flight requests finish on SIGTERM")
+_define("log_format", "text", str, "log lines as 'text' or 'json' (one object per line)")
+_define("metrics_token", "", str, "lets requests from other hosts read /metrics with 'Authorization: Bearer <token>'")
+_define("metrics_dir", "", str, "folder the worker processes count metrics in, emptied at start (empty: a new "
+        "temporary folder)")
 
 
 def cookie_secret():

@@ -4,7 +4,9 @@ import concurrent.futures
 import contextlib
 import logging
 import os
+import shutil
 import signal
+import tempfile
 
 import tornado.autoreload
 import tornado.netutil
@@ -15,6 +17,7 @@ from tornado.log import access_log
 from tornado.options import options, parse_command_line
 
 import config
+from handlers import tracing
 from handlers.base import JSON_BODY_LIMIT, request_summary
 from handlers.protocol import EnvelopeHTTPServer
 from handlers.routes import routes
@@ -27,8 +30,11 @@ from models.order import EXPIRY_BATCH, Orders
 from models.passport import Passport
 from models.payment import Payments
 from models.user import Users
+from utils import logs, metrics
+from utils.api_reference import ApiReference
 from utils.assets import Assets
 from utils.cache import Cache
+from utils.health import Readiness
 from utils.passwords import PasswordHasher
 from utils.session import Sessions
 from utils.sms import load_backend
@@ -76,6 +82,10 @@ class Application(tornado.web.Application):
         if options.debug:  # a changed frontend file restarts the server, which versions it anew
             for path in self.assets.files(options.web_root):
                 tornado.autoreload.watch(path)
+        self.readiness = Readiness(db, redis_client)
+        self.api_reference = ApiReference()
+        self.metrics_token = options.metrics_token
+        self.trust_proxy = options.xheaders
         self.in_flight = 0
         super().__init__(
             routes(os.path.abspath(options.web_root),
@@ -85,14 +95,48 @@ class Application(tornado.web.Application):
             xsrf_cookie_kwargs={"samesite": "Lax"},
             debug=options.debug,
         )
+        # Each handler class's routes, as (matcher, label): metrics count requests by the route
+        # they took, never by their raw URL.
+        self.route_labels = {}
+        for rule in self.wildcard_router.rules:
+            label = rule.matcher.regex.pattern.removesuffix("$")
+            self.route_labels.setdefault(rule.target, []).append((rule.matcher, label))
+
+    def find_handler(self, request, **kwargs):
+        # Every request passes here before its handler exists: from now on it has its id.
+        tracing.begin(request, trust_proxy=self.trust_proxy)
+        return super().find_handler(request, **kwargs)
+
+    def route_label(self, handler):
+        """The pattern of the route that led to `handler`."""
+        routes_of_handler = self.route_labels.get(type(handler), ())
+        if len(routes_of_handler) == 1:
+            return routes_of_handler[0][1]
+        return next((label for matcher, label in routes_of_handler if matcher.match(handler.request) is not None), "")
 
     def log_request(self, handler):
-        """Tornado's access log line, for every handler, with the query's secrets blanked."""
+        """Every finished request: counted in the metrics, and Tornado's access log line with
+        the query's secrets blanked."""
         status = handler.get_status()
+        seconds = handler.request.request_time()
+        route, method = self.route_label(handler), handler.request.method
+        metrics.REQUESTS.labels(route, method, str(status), handler.errcode).inc()
+        metrics.REQUEST_SECONDS.labels(route, method).observe(seconds)
         level = logging.INFO if status < 400 else logging.WARNING if status < 500 else logging.ERROR
         if access_log.isEnabledFor(level):  # production runs with --logging=warning
-            access_log.log(level, "%d %s %.2fms", status, request_summary(handler.request),
-                           1000.0 * handler.request.request_time())
+            access_log.log(level, "%d %s %.2fms", status, request_summary(handler.request), 1000.0 * seconds,
+                           extra={"http": {"status": status, "method": method, "route": route,
+                                           "ip": handler.request.remote_ip, "ms": round(1000.0 * seconds, 2)}})
+
+    def pools(self):
+        """The connection pools, by the name the metrics give them."""
+        pools = {"mysql": self.db, "redis": self.redis.connection_pool}
+        if self.db.replica:
+            pools["mysql_replica"] = self.db.replica.database
+        return pools
+
+    def sample_pools(self):
+        metrics.sample_pools(self.pools())
 
     async def close(self):
         self.hasher.close()
@@ -129,6 +173,15 @@ async def sweep(jobs, interval, stopping):
                 await asyncio.wait_for(stopping.wait(), interval)
 
 
+async def sample_pools(app, stopping, interval=1.0):
+    """Record this process's pool usage every `interval` seconds, for /metrics, which another
+    process may be the one to answer."""
+    while not stopping.is_set():
+        app.sample_pools()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)
+
+
 async def serve(sockets):
     db = await Database.connect(options.mysql_url, options.mysql_pool_size, options.mysql_replica_url)
     app = Application(db, config.redis_client())
@@ -142,6 +195,7 @@ async def serve(sockets):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
     sweeper = asyncio.create_task(sweep(sweeps(app), options.pending_sweep_seconds, stopping))
+    sampler = asyncio.create_task(sample_pools(app, stopping))
     log.info("iHome listening on port %s (pid %s)", options.port, os.getpid())
     await stopping.wait()
 
@@ -152,19 +206,42 @@ async def serve(sockets):
         await asyncio.sleep(0.05)
     await server.close_all_connections()
     await sweeper  # a sweep under way finishes its batch
+    await sampler
     await app.close()
+    metrics.forget_process(os.getpid())
+
+
+def metrics_folder():
+    """The folder every worker counts its metrics in (utils/metrics.py): --metrics_dir emptied,
+    or a new temporary one; and whether it is ours to remove at exit."""
+    if not options.metrics_dir:
+        return tempfile.mkdtemp(prefix="ihome-metrics-"), True
+    os.makedirs(options.metrics_dir, exist_ok=True)
+    for name in os.listdir(options.metrics_dir):
+        if name.endswith(".db"):  # what a previous run left: its counts are not this run's
+            os.remove(os.path.join(options.metrics_dir, name))
+    return options.metrics_dir, False
 
 
 def main():
     parse_command_line()
+    logs.configure(options.log_format)
+    if options.processes != 1 and options.debug:
+        raise SystemExit("--debug reloads code and cannot be combined with --processes")
     asyncio.run(migrate(options.mysql_url))
     sockets = tornado.netutil.bind_sockets(options.port, options.address or None)
+    folder, temporary = metrics_folder()
+    metrics.share_between_processes(folder)
     if options.processes != 1:
-        if options.debug:
-            raise SystemExit("--debug reloads code and cannot be combined with --processes")
+        # The workers' folder stays: the process that made it is killed by the group's SIGTERM
+        # before they finish (README, "Observability").
         tornado.process.fork_processes(options.processes)
-    # uvloop runs the same asyncio code with a faster event loop (measured in docs/performance.md).
-    (uvloop.run if options.uvloop else asyncio.run)(serve(sockets))
+    try:
+        # uvloop runs the same asyncio code with a faster event loop (measured in docs/performance.md).
+        (uvloop.run if options.uvloop else asyncio.run)(serve(sockets))
+    finally:
+        if temporary and options.processes == 1:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

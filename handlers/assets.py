@@ -6,10 +6,11 @@ file is kept a year without asking. Both are sent gzipped to clients that accept
 from tornado.web import HTTPError, RequestHandler
 
 from handlers.security import SecureHeaders
+from handlers.tracing import Traced
 from utils.assets import IMMUTABLE, REVALIDATE
 
 
-class AssetHandler(SecureHeaders, RequestHandler):
+class AssetHandler(Traced, SecureHeaders, RequestHandler):
     cache_control = IMMUTABLE
 
     def set_default_headers(self):

@@ -1,4 +1,5 @@
-"""What every handler shares: arguments, the JSON envelope, errors, and the session."""
+"""What every handler shares: arguments, the JSON envelope, errors, and the session (the envelope
+and the error codes as clients see them: docs/openapi.yaml, "The envelope")."""
 import functools
 import logging
 import sys
@@ -12,6 +13,7 @@ from tornado.log import app_log
 from tornado.web import HTTPError, RequestHandler, StaticFileHandler, stream_request_body
 
 from handlers.security import SecureHeaders
+from handlers.tracing import Traced
 from utils import params
 from utils.assets import REVALIDATE
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
@@ -64,7 +66,7 @@ def login_required(method):
 
 
 @stream_request_body
-class BaseHandler(SecureHeaders, RequestHandler):
+class BaseHandler(Traced, SecureHeaders, RequestHandler):
     """Every API handler. It streams its request body: Tornado calls `prepare` as soon as the
     headers are in and hands the body to `data_received` as it arrives, so that the handler's
     `body_limit` alone bounds it. A declared Content-Length over the limit is refused (413)
@@ -214,11 +216,13 @@ class BaseHandler(SecureHeaders, RequestHandler):
     # ---- responses -------------------------------------------------------------------------
 
     def ok(self, errmsg="OK", **payload):
+        self.errcode = RET.OK
         self.finish(orjson.dumps({"errcode": RET.OK, "errmsg": errmsg, **payload}))
 
     def ok_encoded(self, payload_json, **extra):
         """`ok(**payload, **extra)` for a payload already encoded as a JSON object (a cached one):
         its bytes are spliced into the envelope, never decoded."""
+        self.errcode = RET.OK
         head = orjson.dumps({"errcode": RET.OK, "errmsg": "OK", **extra})
         self.finish(head[:-1] + b"," + payload_json[1:])
 
@@ -240,6 +244,12 @@ class BaseHandler(SecureHeaders, RequestHandler):
         else:
             errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
             errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
+        if not self.request._body_future.done():
+            # Refused before the request was read in full (an unknown path, a missing XSRF
+            # token, a body too large): Tornado closes the connection once this answer is out,
+            # so the client must not send its next request on it.
+            self.set_header("Connection", "close")
+        self.errcode = errcode
         envelope = {"errcode": errcode, "errmsg": errmsg}
         if param is not None:
             envelope["param"] = param
@@ -304,7 +314,7 @@ class ApiNotFoundHandler(BaseHandler):
         """An unknown path is reported as such, whatever its method."""
 
 
-class WebRootHandler(SecureHeaders, StaticFileHandler):
+class WebRootHandler(Traced, SecureHeaders, StaticFileHandler):
     """The files of the frontend under their own names (the page and its versioned files are
     `handlers/assets.py`'s). Serving a page sets the `_xsrf` cookie the API needs. A name
     without a version may change content at any time, so browsers ask again before each use."""

@@ -1,5 +1,5 @@
 """Houses: areas, publishing, photos, the detail, my houses, the home page and the search
-(service: `Houses`)."""
+(service: `Houses`). Their parameters and answers: docs/openapi.yaml, tag `houses`."""
 from handlers.base import BaseHandler, login_required
 from handlers.upload import UploadHandler
 from models.house import DEFAULT_SORT, NUMBER_FIELDS, SORT_ORDERS, TEXT_FIELDS, Search

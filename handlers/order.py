@@ -1,5 +1,6 @@
 """Orders: booking, the landlord's accept/reject, the guest's review and cancel (with payments,
-refunded under the rule), the lists (service: `Orders`)."""
+refunded under the rule), the lists (service: `Orders`). Their parameters and answers:
+docs/openapi.yaml, tag `orders`."""
 from handlers.base import BaseHandler, login_required
 from models.order import GUEST, LANDLORD
 from utils import params

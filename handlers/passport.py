@@ -1,4 +1,5 @@
-"""Passport: captcha, SMS code, register, login, check_login, logout (service: `Passport`)."""
+"""Passport: captcha, SMS code, register, login, check_login, logout (service: `Passport`).
+Their parameters and answers: docs/openapi.yaml, tag `passport`."""
 from handlers.base import BaseHandler
 from utils import params
 from utils.errors import RET, ApiError

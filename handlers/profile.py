@@ -1,4 +1,5 @@
-"""Profile: the user's profile, avatar, display name and real-name verification (service: `Users`)."""
+"""Profile: the user's profile, avatar, display name and real-name verification (service: `Users`).
+Their parameters and answers: docs/openapi.yaml, tag `profile`."""
 from handlers.base import BaseHandler, login_required
 from handlers.upload import UploadHandler
 from models.media import AVATAR_THUMBNAIL

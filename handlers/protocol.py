@@ -10,12 +10,15 @@ through `BaseHandler.write_error`. `EnvelopeHTTPServer` reads every connection t
 for a head over `max_header_size` (64 KB). Bodies over a limit never get this far: API
 handlers stream their body and answer 413 themselves (handlers/base.py).
 """
+import os
+
 import orjson
 import tornado.httputil
 from tornado.httpserver import HTTPServer
 from tornado.iostream import IOStream, UnsatisfiableReadError
 
 from handlers.security import SECURITY_HEADERS
+from handlers.tracing import REQUEST_ID_HEADER
 from utils.errors import STATUS_ERRCODES, STATUS_MESSAGES
 
 # What tornado.http1connection writes when it cannot read a request (HTTP1Connection._read_message).
@@ -23,42 +26,39 @@ TORNADO_BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\n\r\n"
 
 
 def envelope_answer(status):
-    """A whole answer, ready to write, that closes the connection."""
+    """A whole answer, ready to write, that closes the connection. The request could not be
+    read, so its id is a new one, whatever a proxy sent."""
     body = orjson.dumps({"errcode": STATUS_ERRCODES[status], "errmsg": STATUS_MESSAGES[status]})
     head = [f"HTTP/1.1 {status} {tornado.httputil.responses[status]}",
             "Content-Type: application/json; charset=UTF-8", f"Content-Length: {len(body)}",
-            "Cache-Control: no-store", "Connection: close",
+            "Cache-Control: no-store", "Connection: close", f"{REQUEST_ID_HEADER}: {os.urandom(16).hex()}",
             *(f"{name}: {value}" for name, value in SECURITY_HEADERS.items())]
     return "\r\n".join(head).encode() + b"\r\n\r\n" + body
-
-
-BAD_REQUEST = envelope_answer(400)
-HEAD_TOO_LARGE = envelope_answer(431)
 
 
 class EnvelopeStream(IOStream):
     """A connection's stream that writes the envelope where Tornado would answer bare or not at all."""
 
-    # What to answer when a delimited read runs over its max_bytes (see read_until*).
-    _over_limit_answer = BAD_REQUEST
+    # The status to answer when a delimited read runs over its max_bytes (see read_until*).
+    _over_limit_status = 400
 
     def read_until_regex(self, regex, max_bytes=None):
         # The server reads only a request's head this way, up to max_header_size.
-        self._over_limit_answer = HEAD_TOO_LARGE
+        self._over_limit_status = 431
         return super().read_until_regex(regex, max_bytes)
 
     def read_until(self, delimiter, max_bytes=None):
         # ... and only the size line of a chunk this way, up to 64 bytes.
-        self._over_limit_answer = BAD_REQUEST
+        self._over_limit_status = 400
         return super().read_until(delimiter, max_bytes)
 
     def write(self, data):
-        return super().write(BAD_REQUEST if data == TORNADO_BAD_REQUEST else data)
+        return super().write(envelope_answer(400) if data == TORNADO_BAD_REQUEST else data)
 
     def close(self, exc_info=False):
         # A read over its max_bytes closes the stream from inside IOStream: answer before that.
         if isinstance(exc_info, UnsatisfiableReadError) and not self.closed():
-            self.write(self._over_limit_answer)
+            self.write(envelope_answer(self._over_limit_status))
         super().close(exc_info)
 
 

@@ -9,6 +9,7 @@ from tornado.web import StaticFileHandler
 
 from handlers.base import BaseHandler
 from handlers.security import SecureHeaders
+from handlers.tracing import Traced
 from utils.errors import RET, ApiError
 from utils.storage import MEDIA_CACHE_CONTROL, MEDIA_CACHE_SECONDS
 
@@ -36,7 +37,7 @@ class UploadHandler(BaseHandler):
         return files[0].body
 
 
-class MediaHandler(SecureHeaders, StaticFileHandler):
+class MediaHandler(Traced, SecureHeaders, StaticFileHandler):
     """Uploaded media of the local backend. A content-addressed file never changes, so clients
     may keep it a year."""
 

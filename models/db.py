@@ -73,6 +73,12 @@ class Database:
         self.pool = pool
         self.replica = replica  # a Replica, or None: every read goes to this pool
         self.answer_timeout = answer_timeout  # seconds a read may take, connecting included; None: no limit
+        self.waiting = 0  # requests waiting for one of the pool's connections (utils/metrics.py)
+
+    @property
+    def in_use(self):
+        """The pool's connections lent out now."""
+        return self.pool.size - self.pool.freesize
 
     @classmethod
     async def connect(cls, url, size, replica_url=""):
@@ -125,6 +131,10 @@ class Database:
             log.error("could not read the primary's GTID position after a write: %s", error)
             return None
 
+    async def ping(self):
+        """A round trip to the server (readiness)."""
+        await self.fetchone("SELECT 1 AS alive")
+
     async def fetchone(self, sql, args=None):
         return await self._read(sql, args, aiomysql.DictCursor.fetchone)
 
@@ -147,7 +157,7 @@ class Database:
                     raise
 
     async def _read_once(self, sql, args, fetch):
-        async with self.pool.acquire() as conn:
+        async with self._connection() as conn:
             try:
                 async with conn.cursor(aiomysql.DictCursor) as cur:
                     await cur.execute(sql, args)
@@ -158,9 +168,25 @@ class Database:
 
     async def execute(self, sql, args=None):
         """Run one statement; returns (affected rows, last insert id)."""
-        async with self.pool.acquire() as conn, conn.cursor() as cur:
+        async with self._connection() as conn, conn.cursor() as cur:
             rows = await cur.execute(sql, args)
             return rows, cur.lastrowid
+
+    async def _acquire(self):
+        """A connection of the pool, counted in `waiting` until it is had."""
+        self.waiting += 1
+        try:
+            return await self.pool.acquire()
+        finally:
+            self.waiting -= 1
+
+    @contextlib.asynccontextmanager
+    async def _connection(self):
+        conn = await self._acquire()
+        try:
+            yield conn
+        finally:
+            self.pool.release(conn)
 
     async def _dropped_connection(self, error):
         """Whether `error` says the server had dropped the connection; if so the pool's idle
@@ -192,7 +218,7 @@ class Database:
     async def _begin(self, isolation):
         """A pooled connection inside a new transaction."""
         for attempt in range(2):
-            conn = await self.pool.acquire()
+            conn = await self._acquire()
             try:
                 if isolation:
                     async with conn.cursor() as cur:

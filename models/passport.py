@@ -3,7 +3,7 @@ lockout. Short-lived state lives in Redis; users live in MySQL, behind `Users`."
 import asyncio
 import secrets
 
-from utils import captcha_image
+from utils import captcha_image, metrics
 from utils.errors import RET, ApiError
 from utils.lua import KEYS_OF_THIS_INCARNATION, LuaScript
 from utils.ratelimit import WindowLimit
@@ -129,6 +129,7 @@ class Passport:
             args=[SMS_RESEND_INTERVAL, SMS_MOBILE_DAILY_LIMIT, self.sms_ip_daily_limit,
                   self.clock.seconds_until_midnight() + 60])
         if refused:
+            metrics.SMS_SENDS.labels("refused").inc()
             raise ApiError(RET.REQERR, _QUOTA_MESSAGES[refused], retry_after=max(int(wait), 1))
         code = f"{secrets.randbelow(10**6):06d}"
         await _STORE_SINGLE_USE(self.redis, keys=[sms_code_key(mobile), _sms_attempts_key(mobile)],
@@ -139,7 +140,9 @@ class Passport:
             # Nothing reached the phone: let the user ask again at once.
             await _DELETE_SINGLE_USE(self.redis, keys=[sms_code_key(mobile)])
             await self.redis.delete(interval_key)
+            metrics.SMS_SENDS.labels("failed").inc()
             raise ApiError(RET.THIRDERR, "短信发送失败，请稍后重试") from error
+        metrics.SMS_SENDS.labels("sent").inc()
 
     async def register(self, mobile, sms_code, password):
         """Create the user if `sms_code` is the one sent to `mobile`; returns their session fields."""
@@ -165,10 +168,15 @@ class Passport:
             pipe.ttl(failures_key)
             failures, locked_for = await pipe.execute()
         if failures is not None and int(failures) >= LOGIN_MAX_FAILURES:
+            metrics.LOGINS.labels("locked").inc()
             raise ApiError(RET.REQERR, "密码错误次数过多，请10分钟后再试", retry_after=max(locked_for, 1))
         # Counted before the hash is checked, so that a burst of attempts cannot run ahead of
         # the count and keep the hashing threads busy; a success gives its count back.
-        await self.login_ip_limit.take(client_ip)
+        try:
+            await self.login_ip_limit.take(client_ip)
+        except ApiError:
+            metrics.LOGINS.labels("limited").inc()
+            raise
         user = await self.users.find_by_mobile(mobile)
         matches, new_hash = await self.hasher.verify(password, user["password_hash"] if user else None)
         if not (user and matches):
@@ -176,7 +184,9 @@ class Passport:
                 pipe.incr(failures_key)
                 pipe.expire(failures_key, LOGIN_LOCK_SECONDS)
                 await pipe.execute()
+            metrics.LOGINS.labels("failure").inc()
             raise ApiError(RET.LOGINERR, "手机号或密码错误")
+        metrics.LOGINS.labels("success").inc()
         await self.redis.delete(failures_key)
         await self.login_ip_limit.give_back(client_ip)
         if new_hash:

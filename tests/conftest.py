@@ -44,12 +44,17 @@ def drop_database(name):
 
 
 class ServerProcess:
-    """`python server.py` in a child process, with its log in test-output/."""
+    """`python server.py` in a child process, with its log in test-output/. With
+    `own_process_group`, the server and the workers it forks (--processes) are a process group
+    that stop() signals whole, as systemd and Ctrl-C do."""
+    own_process_group = False
 
     def __init__(self, name, database=TEST_DB, redis_db=TEST_REDIS_DB, **env):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.media_root = OUTPUT / f"media-{database}-{name}"  # runs on other databases may run at once
+        # Not a temporary folder of its own: a server the test kills (SIGKILL) would leave that behind.
+        self.metrics_dir = OUTPUT / f"metrics-{database}-{name}"
         self.log_path = OUTPUT / f"server-{name}.log"
         self.env = {**os.environ,
                     "IHOME_MYSQL_URL": f"mysql://root:@127.0.0.1:3306/{database}",
@@ -57,6 +62,7 @@ class ServerProcess:
                     "IHOME_COOKIE_SECRET": "test-secret",
                     "IHOME_MEDIA_ROOT": str(self.media_root),
                     "IHOME_MEDIA_BASE_URL": f"{self.url}/media/",
+                    "IHOME_METRICS_DIR": str(self.metrics_dir),
                     # every test client is 127.0.0.1: the per-IP limits are tested on servers of their own
                     "IHOME_LOGIN_IP_FAILURES": "0",
                     "IHOME_CAPTCHA_IP_PER_MINUTE": "0",
@@ -70,7 +76,7 @@ class ServerProcess:
         shutil.rmtree(self.media_root, ignore_errors=True)
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(self.command(), cwd=ROOT, env=self.env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+                                        stderr=subprocess.STDOUT, start_new_session=self.own_process_group)
         return self
 
     def command(self):
@@ -90,11 +96,16 @@ class ServerProcess:
 
     def stop(self):
         """SIGTERM, as a deployment would; returns the exit code."""
-        self.process.send_signal(signal.SIGTERM)
+        if self.own_process_group:
+            os.killpg(self.process.pid, signal.SIGTERM)
+        else:
+            self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(timeout=30)
         finally:
             if self.process.poll() is None:
+                if self.own_process_group:
+                    os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.kill()
             self.log.close()
 

@@ -333,6 +333,10 @@ def test_nginx_passes_the_clients_address_and_scheme_and_no_client_can_forge_the
     # The app believes these headers (--xheaders): nginx must be the only way to it.
     assert session_cookie_flags(site.direct(host_a))
 
+    # nginx names every request ($request_id), replacing an id the client sent; the app keeps nginx's.
+    answer = site.browser(headers={"X-Request-Id": "forged-by-the-client"}).get("/api/house/area")
+    assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["X-Request-Id"])
+
 
 def test_nginx_serves_the_frontend_and_media_from_disk_and_refuses_a_large_body_as_the_app_does(site):
     host_a, _ = site.hosts

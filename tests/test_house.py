@@ -1,5 +1,5 @@
-"""Contract §4.3 and §6 through HTTP: publishing, photos, detail, my houses, the home page, the
-search (checked against an independent computation) and caches that are never stale."""
+"""The houses of docs/openapi.yaml through HTTP: publishing, photos, detail, my houses, the home
+page, the search (checked against an independent computation) and caches that are never stale."""
 import datetime
 import functools
 import itertools

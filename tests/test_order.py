@@ -1,4 +1,4 @@
-"""Contract §4.4 through HTTP: booking, accept/reject, review, cancel, the lists, and concurrency."""
+"""The orders of docs/openapi.yaml through HTTP: booking, accept/reject, review, cancel, the lists, and concurrency."""
 import datetime
 import functools
 import time

@@ -1,4 +1,4 @@
-"""Contract §4.1 through HTTP: captcha, SMS code, register, login, check_login, logout."""
+"""The passport of docs/openapi.yaml through HTTP: captcha, SMS code, register, login, check_login, logout."""
 import functools
 import json
 import time

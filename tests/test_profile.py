@@ -1,4 +1,4 @@
-"""Contract §4.2 through HTTP: profile, avatar uploads, display name, real-name verification."""
+"""The profile of docs/openapi.yaml through HTTP: profile, avatar uploads, display name, real-name verification."""
 import datetime
 import shutil
 

@@ -21,6 +21,7 @@ import logging
 
 from redis.exceptions import RedisError
 
+from utils import metrics
 from utils.lua import INCARNATION, LuaScript
 
 log = logging.getLogger("ihome.cache")
@@ -135,14 +136,19 @@ class Cache:
         under the generation that write retires. Redis failing only costs the cache: the answer
         is then built from the database.
         """
+        lookups = metrics.CACHE_LOOKUPS.labels  # by the kind of page: areas, home, detail, search
+        page = name.partition(":")[0]
         try:
             generation, cached, *position = await _READ_CURRENT(self.redis, args=[PREFIX, namespace, name])
         except RedisError as error:
+            lookups(page, "error").inc()
             log.warning("cache read of %s:%s failed, building it: %s", namespace, name, error)
             built = await build(self.db.reading(None))
             return built.value if isinstance(built, Uncached) else built
         if cached is not None:
+            lookups(page, "hit").inc()
             return cached
+        lookups(page, "miss").inc()
         built = await build(self.db.reading(position[0].decode() or None))
         if isinstance(built, Uncached):
             return built.value

@@ -65,10 +65,10 @@ STATUS_MESSAGES = {
 class ApiError(HTTPError):
     """An answer other than success. Raised anywhere below a handler; `write_error` writes it.
 
-    Most outcomes a user should see travel as HTTP 200 with their errcode (contract §1), so the
-    status defaults to 200; `retry_after` adds the header that rate limits promise. `param` names
-    the one request field the error is about, so that a form can mark that field without
-    reading the message.
+    Most outcomes a user should see travel as HTTP 200 with their errcode (docs/openapi.yaml, "The
+    envelope"), so the status defaults to 200; `retry_after` adds the header that rate limits
+    promise. `param` names the one request field the error is about, so that a form can mark that
+    field without reading the message.
     """
 
     def __init__(self, errcode, errmsg=None, status=200, retry_after=None, param=None):

@@ -22,7 +22,39 @@ def _connection_options():
             "retry": Retry(NoBackoff(), 1), "retry_on_error": [redis.exceptions.ConnectionError]}
 
 
-class _SentinelBlockingPool(SentinelConnectionPool, BlockingConnectionPool):
+class _CountedPool:
+    """Mixed into a blocking pool: counts the connections it has lent out and the commands
+    waiting for one (utils/metrics.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lent = set()
+        self.waiting = 0
+
+    @property
+    def in_use(self):
+        return len(self.lent)
+
+    async def get_connection(self, *args, **kwargs):
+        self.waiting += 1
+        try:
+            connection = await super().get_connection(*args, **kwargs)
+        finally:
+            self.waiting -= 1
+        self.lent.add(connection)
+        return connection
+
+    async def release(self, connection):
+        # Also called by get_connection itself for a connection it could not open: never lent.
+        self.lent.discard(connection)
+        await super().release(connection)
+
+
+class _BlockingPool(_CountedPool, BlockingConnectionPool):
+    """A burst of commands waits for a free connection (POOL_WAIT at most)."""
+
+
+class _SentinelBlockingPool(_CountedPool, SentinelConnectionPool, BlockingConnectionPool):
     """Connections to whichever server the sentinels call the master, asked anew for every new
     connection; a burst waits for a free one, as in BlockingConnectionPool (redis-py's sentinel
     pool would raise "Too many connections" instead). Its client closes the sentinels' too.
@@ -52,7 +84,7 @@ def connect_redis(url, pool_size, sentinels=(), master_name="", sentinel_passwor
     if not sentinels:
         # A blocking pool makes a burst of requests wait for a Redis connection instead of
         # failing with "Too many connections" (redis-py's default pool raises at 100).
-        pool = BlockingConnectionPool.from_url(url, max_connections=pool_size, timeout=POOL_WAIT,
+        pool = _BlockingPool.from_url(url, max_connections=pool_size, timeout=POOL_WAIT,
                                                **_connection_options())
         return redis.asyncio.Redis.from_pool(pool)
     if not url.startswith("redis://"):

@@ -1,4 +1,5 @@
-// The 23 facilities of contract §8; their ids never change meaning, so they are listed here.
+// The 23 facilities (migration 0002, `facility` in docs/openapi.yaml); their ids never change
+// meaning, so they are listed here.
 import { h, icon } from "./dom.js";
 
 // Helper for round dots and wheels inside the path data.

@@ -20,7 +20,8 @@ def readme_table():
 
 def test_every_api_route_is_in_the_readme_with_its_handler():
     table = readme_table()
-    api_routes = {pattern.removesuffix("$"): handler for pattern, handler, *_ in routes.routes("static", "media")
+    api_routes = {re.sub(r"\\(.)", r"\1", pattern.removesuffix("$")): handler
+                  for pattern, handler, *_ in routes.routes("static", "media")
                   if pattern.startswith("/api/") and "(" not in pattern}
     assert set(table) == set(api_routes)
     for url, handler in api_routes.items():
