@@ -1,6 +1,6 @@
 # `make run` and `make test` set everything up first: the virtualenv, the pinned dependencies,
 # and MariaDB and Redis (started, or installed on Debian as root, when they do not answer);
-# `make test` also Chromium and nginx for the browser and multi-host tests.
+# `make test` also Chromium, nginx and axe-core for the browser, multi-host and accessibility tests.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -27,6 +27,7 @@ setup: $(VENV)/.runtime
 setup-test: $(VENV)/.test
 	bash scripts/ensure_chromium.sh
 	bash scripts/ensure_nginx.sh
+	bash scripts/ensure_axe.sh
 
 services:
 	bash scripts/ensure_services.sh
@@ -37,7 +38,7 @@ run: setup services
 test: setup-test services
 	$(PY) -m pytest -W error $(PYTEST_ARGS)
 
-# `make bench [HOUSES=1000,100000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
+# `make bench [HOUSES=1000,100000,1000000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
 bench: setup-test services $(VENV)/.bench
 	command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
 		|| { echo "bench: wrk is missing; install it (Debian: apt-get install wrk)" >&2; exit 1; }

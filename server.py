@@ -6,6 +6,7 @@ import logging
 import os
 import signal
 
+import tornado.autoreload
 import tornado.netutil
 import tornado.process
 import tornado.web
@@ -25,6 +26,7 @@ from models.migrate import migrate
 from models.order import EXPIRY_BATCH, Orders
 from models.passport import Passport
 from models.user import Users
+from utils.assets import Assets
 from utils.cache import Cache
 from utils.passwords import PasswordHasher
 from utils.session import Sessions
@@ -64,6 +66,10 @@ class Application(tornado.web.Application):
                              guest_pending_nights=options.guest_pending_nights,
                              pending_order_hours=options.pending_order_hours)
         self.page_policy = page_policy(options.media_base_url)
+        self.assets = Assets.load(options.web_root)
+        if options.debug:  # a changed frontend file restarts the server, which versions it anew
+            for path in self.assets.files(options.web_root):
+                tornado.autoreload.watch(path)
         self.in_flight = 0
         super().__init__(
             routes(os.path.abspath(options.web_root),

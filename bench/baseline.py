@@ -1,14 +1,17 @@
 """The yardstick: a bare Tornado handler answering a small JSON object, in one process.
 
-Every target in docs/performance.md is a ratio to this server measured in the same run, because
-absolute rates drift by ±20% between runs on the benchmark machine.
-Run: `python bench/baseline.py --port=8100`.
+Every target in docs/performance.md is a ratio to this server, measured just before and after
+each figure, because absolute rates drift by ±20% between runs on the benchmark machine. It runs
+on the event loop the service runs on (uvloop unless the service's `--uvloop` is off, as
+server.py chooses), so a ratio compares the service's own code, not two loops.
+Run: `python bench/baseline.py --port=8100 [--no-uvloop]`.
 """
 import argparse
 import asyncio
 import signal
 
 import tornado.web
+import uvloop
 
 
 class BaselineHandler(tornado.web.RequestHandler):
@@ -30,7 +33,10 @@ async def serve(port):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, required=True)
-    asyncio.run(serve(parser.parse_args().port))
+    parser.add_argument("--uvloop", action=argparse.BooleanOptionalAction, default=True,
+                        help="run on uvloop's event loop, as the service does by default")
+    args = parser.parse_args()
+    (uvloop.run if args.uvloop else asyncio.run)(serve(args.port))
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
 """`make bench`: load-test the service with wrk and write docs/performance.md.
 
-    python -m bench.run [--houses 1000,100000] [--quick] [--repeats 3] [--duration 10]
-                        [--profile area] [--out docs/performance.md]
+    python -m bench.run [--houses 1000,100000,1000000] [--quick] [--repeats 2] [--duration 4]
+                        [--only list area] [--profile list] [--no-hosts] [--no-replica] [--out FILE]
 
-Builds (or reuses) a demo database per size, starts the bare-Tornado baseline and the service,
-loads each endpoint with wrk several times, and reports medians and their ratio to the baseline
-measured in the same run. The largest dataset serves every endpoint; each smaller one serves
-only the filtered /api/house/list, to show how that query scales. The server runs on one core
-and wrk (and the stress generators) on another where `taskset` allows.
+Builds (or reuses) a demo database per size, starts the bare-Tornado baseline and the service on
+the same core, and measures every figure interleaved with the baseline (baseline, endpoint,
+baseline, endpoint, baseline): each endpoint run's ratio is to the baseline runs just before and
+after it. Every size serves the uncached search matrix (SEARCH_FIGURES below); the largest also
+the cached reads and the rest, the variants and the stress scenarios. Then the two-host site
+behind nginx (`Bench.two_hosts`) and the search from a read replica (bench/replica.py).
+The server runs on one core, wrk and the load generators on the other where `taskset` allows.
 """
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import http.cookiejar
@@ -30,7 +33,8 @@ import orjson
 import redis
 import tornado
 
-from bench import dataset, profile, report, wrk
+from bench import cpu, dataset, profile, replica, report, stress, wrk
+from bench.interleave import Interleaved, Target
 from utils.lua import INCARNATION
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -45,6 +49,31 @@ READY_TIMEOUT = 60
 STOP_TIMEOUT = 30
 BUSY_LOAD = 0.5
 
+SORTS = ("new", "booking", "price-inc", "price-des")
+DEEP_PAGE = 50
+SEARCH = "list"  # the name (--only, --profile) of the whole search matrix
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchFigure:
+    """One uncached dated search: in the busiest district or anywhere, a sort key, a page."""
+    district: bool
+    sort: str
+    page: int
+
+    @property
+    def key(self):
+        return f"{SEARCH}-{'district' if self.district else 'all'}-{self.sort}-p{self.page}"
+
+    @property
+    def label(self):
+        return f"{'district' if self.district else 'no district'}, sk={self.sort}, p={self.page}"
+
+
+# The issue's matrix: with a district and without, each sort key, page 1 and a deep page.
+SEARCH_FIGURES = [SearchFigure(district, sort, page)
+                  for district in (True, False) for sort in SORTS for page in (1, DEEP_PAGE)]
+
 
 @dataclasses.dataclass(frozen=True)
 class Endpoint:
@@ -54,22 +83,52 @@ class Endpoint:
     expect: str = "json"  # what a correct answer is: a JSON envelope with errcode "0", "png" or "html"
     login: bool = False
     cached: bool = False
+    search: SearchFigure | None = None  # a figure of the search matrix
+
+
+def stay(today):
+    """A 3-night stay a week ahead (sd and ed are the first and the last night)."""
+    return f"sd={today + datetime.timedelta(days=7)}&ed={today + datetime.timedelta(days=9)}"
 
 
 def endpoints(house_id, area_id, today):
-    """Every endpoint the issue names, with the query that exercises it."""
-    stay = f"aid={area_id}&sd={today + datetime.timedelta(days=7)}&ed={today + datetime.timedelta(days=9)}"
+    """Every endpoint measured at the largest size but the search matrix, with the query that exercises it."""
     return [
         Endpoint("area", "GET /api/house/area", "/api/house/area", cached=True),
         Endpoint("index", "GET /api/house/index", "/api/house/index", cached=True),
         Endpoint("info", "GET /api/house/info (cached)", f"/api/house/info?house_id={house_id}", cached=True),
-        Endpoint("list2", "GET /api/house/list2 (cache hit)", f"/api/house/list2?{stay}", cached=True),
-        Endpoint("list", "GET /api/house/list (area + dates, uncached)", f"/api/house/list?{stay}"),
+        Endpoint("list2", "GET /api/house/list2 (cache hit)", f"/api/house/list2?aid={area_id}&{stay(today)}",
+                 cached=True),
         Endpoint("profile", "GET /api/profile (logged in)", "/api/profile", login=True),
         Endpoint("check_login", "GET /api/check_login (logged in)", "/api/check_login", login=True),
         Endpoint("page", "GET / (the page)", "/", expect="html"),
         Endpoint("piccode", "GET /api/piccode", "/api/piccode?cur=bench", expect="png"),
     ]
+
+
+def search_endpoints(area_id, today):
+    """The uncached dated search, /api/house/list, once per figure of SEARCH_FIGURES."""
+    found = []
+    for figure in SEARCH_FIGURES:
+        where = f"aid={area_id}&" if figure.district else ""
+        found.append(Endpoint(figure.key, f"GET /api/house/list ({figure.label})",
+                              f"/api/house/list?{where}{stay(today)}&sk={figure.sort}&p={figure.page}",
+                              search=figure))
+    return found
+
+
+def all_keys():
+    return [SEARCH, *(f.key for f in SEARCH_FIGURES), *(e.key for e in endpoints(0, 0, datetime.date.today()))]
+
+
+def selected(candidates, names):
+    """The endpoints `names` choose (all when none): by key, or the whole matrix by SEARCH."""
+    return [e for e in candidates if not names or e.key in names or (e.search and SEARCH in names)]
+
+
+def profiled(candidates, names):
+    """The endpoints `--profile` names: by key; SEARCH means the matrix's first figure."""
+    return [e for e in candidates if e.key in names or (SEARCH in names and e.search == SEARCH_FIGURES[0])]
 
 
 def log(message):
@@ -130,6 +189,11 @@ class Server:
                     raise SystemExit(f"{name} not ready after {READY_TIMEOUT}s; see {self.child.log_path}") from None
                 time.sleep(0.2)
 
+    @property
+    def group(self):
+        """The process group whose CPU time is the server's."""
+        return self.child.pid
+
     def stop(self):
         self.child.stop()
 
@@ -142,24 +206,29 @@ class Server:
 
 @dataclasses.dataclass(frozen=True)
 class Address:
-    """A server somebody else started, to measure."""
+    """A server somebody else started, to measure (its CPU time is not read)."""
     url: str
+    group = None
 
 
 def check_answer(url, endpoint, headers):
-    """None when `endpoint` answers correctly, else why not: wrk counts answers, not their content."""
+    """(None, the decoded JSON answer or None) when `endpoint` answers correctly, else (why not,
+    None): wrk counts answers, not their content."""
     request = urllib.request.Request(url + endpoint.path, headers=dict(h.split(": ", 1) for h in headers))
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             content_type, body = response.headers.get("Content-Type", ""), response.read()
     except urllib.error.HTTPError as error:
-        return f"HTTP {error.code}"
+        return f"HTTP {error.code}", None
+    except OSError as error:
+        return f"no answer ({error})", None
     if endpoint.expect == "png":
-        return None if content_type.startswith("image/") else f"not an image: {content_type}"
+        return (None if content_type.startswith("image/") else f"not an image: {content_type}"), None
     if endpoint.expect == "html":
-        return None if content_type.startswith("text/html") else f"not a page: {content_type}"
-    errcode = orjson.loads(body).get("errcode")
-    return None if errcode == "0" else f"errcode {errcode}"
+        return (None if content_type.startswith("text/html") else f"not a page: {content_type}"), None
+    answer = orjson.loads(body)
+    errcode = answer.get("errcode")
+    return (None, answer) if errcode == "0" else (f"errcode {errcode}", None)
 
 
 class Browser:
@@ -202,6 +271,18 @@ class Browser:
         return self.cookie("session_id")
 
 
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    """One figure to measure: `endpoint` on `server` (a Server or an Address), filed in the
+    report under `section` and `houses`; `during` a background load around each measured run."""
+    section: str
+    endpoint: Endpoint
+    houses: int | None
+    server: object
+    headers: tuple = ()
+    during: object = None
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -211,75 +292,114 @@ class Bench:
         self.pinned = shutil.which("taskset") is not None and len(cores) >= 2
         self.server_pin = ["taskset", "-c", str(cores[0])] if self.pinned else []
         self.load_pin = ["taskset", "-c", str(cores[1])] if self.pinned else []
+        self.interleaved = None  # once the baseline is up
         self.rows = []  # report.Row, in the order measured
-        self.stress = []  # generator summaries
+        self.stress = []  # background loads, one merged summary per stressed figure
+        self.login_cost = None  # what the login stress costs the server alone
+        self.replica = None  # the read-replica scenario's own numbers (bench/replica.py)
         self.profiles = {}
-        # what the demo-data command and the servers share: the Redis db and the photos
-        self.shared_env = {"IHOME_REDIS_URL": args.redis_url, "IHOME_MEDIA_ROOT": str(RESULTS / "media")}
+        # what the demo-data command and the servers share: the Redis db and the photos; no
+        # replica unless a scenario names one (a variable in the caller's environment would)
+        self.shared_env = {"IHOME_REDIS_URL": args.redis_url, "IHOME_MEDIA_ROOT": str(RESULTS / "media"),
+                           "IHOME_MYSQL_REPLICA_URL": "", "IHOME_UVLOOP": str(args.uvloop).lower()}
 
     # ---- servers -------------------------------------------------------------------------
 
     def baseline(self):
-        return Server("baseline", [*self.server_pin, PYTHON, "bench/baseline.py"], ready_path="/")
+        loop = "--uvloop" if self.args.uvloop else "--no-uvloop"
+        return Server("baseline", [*self.server_pin, PYTHON, "bench/baseline.py", loop], ready_path="/")
 
-    def service(self, name, database_url, processes=1, logging="warning"):
+    def service(self, name, database_url, processes=1, logging="warning", replica_url=""):
         """The service on `database_url`, on a fresh Redis db (caches are not keyed by database)."""
         self.store.flushdb()
         pin = self.server_pin if processes == 1 else []
         return Server(name, [*pin, PYTHON, "server.py", f"--processes={processes}", f"--logging={logging}"], {
-            **self.shared_env, "IHOME_MYSQL_URL": database_url, "IHOME_COOKIE_SECRET": COOKIE_SECRET,
-            "IHOME_SMS_BACKEND": SLOW_SMS_BACKEND, "IHOME_SMS_IP_DAILY_LIMIT": str(10**9),
-            "IHOME_LOGIN_IP_FAILURES": "0", "IHOME_CAPTCHA_IP_PER_MINUTE": "0"})
+            **self.shared_env, "IHOME_MYSQL_URL": database_url, "IHOME_MYSQL_REPLICA_URL": replica_url,
+            "IHOME_COOKIE_SECRET": COOKIE_SECRET, "IHOME_SMS_BACKEND": SLOW_SMS_BACKEND,
+            "IHOME_SMS_IP_DAILY_LIMIT": str(10**9), "IHOME_LOGIN_IP_FAILURES": "0",
+            "IHOME_CAPTCHA_IP_PER_MINUTE": "0"})
 
     # ---- measuring -----------------------------------------------------------------------
 
-    def measure(self, server, endpoint, section, dataset_size, headers=(), warmup=True):
-        """wrk `repeats` times against `endpoint`, after checking that it answers correctly."""
-        problem = check_answer(server.url, endpoint, headers)
-        if problem:
-            log(f"  {endpoint.label}: skipped ({problem})")
-            self.rows.append(report.Row(section, endpoint, dataset_size, None, f"not measured: {problem}"))
-            return None
-        url = server.url + endpoint.path
-        if warmup:
-            wrk.run(url, self.settings, self.load_pin, headers, duration=self.args.warmup)
-        runs = []
-        for _ in range(self.args.repeats):
-            runs.append(wrk.run(url, self.settings, self.load_pin, headers))
-        measurement = wrk.Measurement(runs)
-        note = f"{measurement.errors} failed requests" if measurement.errors else ""
-        log(f"  {endpoint.label} [{section}, {dataset_size}]: {measurement.rps:.0f} req/s, "
-            f"p50 {measurement.p50_ms:.2f} ms, p99 {measurement.p99_ms:.2f} ms {note}")
-        self.rows.append(report.Row(section, endpoint, dataset_size, measurement, note))
-        return measurement
+    def measure(self, figures, warmup=True):
+        """Each figure checked to answer correctly, then all measured in turns, interleaved with
+        the baseline (bench/interleave.py); a row each in the report."""
+        checked = []
+        for figure in figures:
+            problem, answer = check_answer(figure.server.url, figure.endpoint, figure.headers)
+            if problem:
+                log(f"  {figure.endpoint.label}: skipped ({problem})")
+                self.rows.append(report.Row(figure.section, figure.endpoint, figure.houses, None,
+                                            f"not measured: {problem}"))
+            else:
+                checked.append((figure, answer))
+        targets = [Target(f.server.url + f.endpoint.path, tuple(f.headers), f.server.group, f.during)
+                   for f, _ in checked]
+        measurements = self.interleaved.measure(targets, self.args.repeats, self.args.warmup if warmup else 0)
+        for (figure, answer), measurement in zip(checked, measurements):
+            note = f"{measurement.errors} failed requests" if measurement.errors else ""
+            houses = f", {figure.houses:,} houses" if figure.houses else ""
+            log(f"  {figure.endpoint.label} [{figure.section}{houses}]: {measurement.rps:.0f} req/s "
+                f"({measurement.ratio:.2f}× baseline), p50 {measurement.p50_ms:.2f} ms, "
+                f"p99 {measurement.p99_ms:.2f} ms {note}")
+            pages = answer.get("total_page") if figure.endpoint.search else None
+            self.rows.append(report.Row(figure.section, figure.endpoint, figure.houses, measurement, note, pages))
 
-    def measure_baseline(self, server):
-        endpoint = Endpoint("baseline", "bare Tornado JSON handler (baseline)", "/")
-        self.measure(server, endpoint, report.BASELINE, None)
+    def measure_one(self, section, endpoint, houses, server, headers=(), during=None, warmup=True):
+        self.measure([Figure(section, endpoint, houses, server, tuple(headers), during)], warmup)
 
-    def under_stress(self, server, scenario, endpoint, dataset_size, session):
-        """`endpoint` measured while bench/stress.py runs `scenario` on the load core."""
-        window = 1 + self.args.repeats * (self.args.duration + 1)
+    def background(self, scenario, server, into):
+        """A context manager factory: bench/stress.py running `scenario` on the load core from
+        stress.RAMP seconds before a measured run to its end; each window's summary goes to `into`."""
         extra = {"login": ["--mobile", BENCH_MOBILE, "--password", BENCH_PASSWORD],
                  "sms": ["--redis_url", self.args.redis_url]}[scenario]
         rate = {"login": self.args.login_rate, "sms": self.args.sms_rate}[scenario]
-        generator = subprocess.Popen(
-            [*self.load_pin, PYTHON, "-m", "bench.stress", scenario, "--url", server.url,
-             "--rate", str(rate), "--duration", str(window), *extra],
-            cwd=ROOT, stdout=subprocess.PIPE, text=True)
-        try:
-            time.sleep(1)  # let the generator reach its pace before measuring
-            self.measure(server, endpoint, report.STRESS + scenario, dataset_size, self.auth(endpoint, session),
-                         warmup=False)
-            output, _ = generator.communicate(timeout=window + 60)
-        finally:
-            if generator.poll() is None:
-                generator.kill()
-                generator.wait()
-        summary = json.loads(output)
-        summary["endpoint"] = endpoint.label
-        log(f"    background {scenario}: {report.describe_load(summary)}")
-        self.stress.append(summary)
+
+        @contextlib.contextmanager
+        def window():
+            duration = stress.RAMP + self.args.duration
+            generator = subprocess.Popen(
+                [*self.load_pin, PYTHON, "-m", "bench.stress", scenario, "--url", server.url,
+                 "--rate", str(rate), "--duration", str(duration), *extra],
+                cwd=ROOT, stdout=subprocess.PIPE, text=True)
+            try:
+                time.sleep(stress.RAMP)
+                yield
+                output, _ = generator.communicate(timeout=duration + stress.REQUEST_TIMEOUT + 30)
+            finally:
+                if generator.poll() is None:
+                    generator.kill()
+                    generator.wait()
+            into.append(json.loads(output))
+        return window
+
+    def under_stress(self, server, scenario, endpoint, houses, session):
+        """`endpoint` measured while bench/stress.py runs `scenario` on the load core, during
+        each measured run only: the baseline runs between them are calm."""
+        windows = []
+        self.measure_one(report.STRESS + scenario, endpoint, houses, server, self.auth(endpoint, session),
+                         during=self.background(scenario, server, windows), warmup=False)
+        if windows:
+            summary = {**stress.merge(windows), "endpoint": endpoint.label}
+            log(f"    background {scenario}: {report.describe_load(summary)}")
+            self.stress.append(summary)
+
+    def measure_login_cost(self, server):
+        """The server's CPU time per login, the login scenario alone (no reads): the share of
+        its core that `--login_rate` logins a second take."""
+        windows = []
+        started = cpu.group_seconds(server.group)
+        with self.background("login", server, windows)():
+            pass  # the window: the ramp, then as long as a measured run
+        used = cpu.group_seconds(server.group) - started
+        summary = windows[0]
+        logins = summary["outcomes"].get("0", 0)
+        self.login_cost = {"rate": self.args.login_rate, "logins": logins, "cpu_seconds": used,
+                           "cpu_per_login_ms": 1000 * used / logins if logins else None,
+                           "core_share": self.args.login_rate * used / logins if logins else None,
+                           "p50_ms": summary["p50_ms"], "p99_ms": summary["p99_ms"]}
+        log(f"  login alone: {logins} logins, {used:.2f} CPU s: "
+            f"{self.login_cost['cpu_per_login_ms'] or 0:.1f} ms each")
 
     @staticmethod
     def auth(endpoint, session):
@@ -289,61 +409,77 @@ class Bench:
 
     def run(self):
         sizes = sorted(self.args.houses)
-        urls = {size: dataset.ensure(self.args.mysql_server, size, self.shared_env, log) for size in sizes}
         largest = sizes[-1]
-        house_id, area_id = dataset.sample(urls[largest])
+        urls = {size: dataset.ensure(self.args.mysql_server, size, self.shared_env, log) for size in sizes}
         today = datetime.datetime.now(zoneinfo.ZoneInfo(self.args.timezone)).date()
-        wanted = [e for e in endpoints(house_id, area_id, today) if not self.args.only or e.key in self.args.only]
-        cached = [e for e in wanted if e.cached]
-        by_key = {e.key: e for e in wanted}
+        only = self.args.only
 
         with self.baseline() as baseline:
-            log("baseline, before")
-            self.measure_baseline(baseline)
-
-            for size in sizes[:-1]:
-                if "list" in by_key:
-                    with self.service(f"server-{size}", urls[size]) as server:
-                        log(f"service on {size} houses")
-                        self.measure(server, by_key["list"], report.MAIN, size)
-
-            with self.service(f"server-{largest}", urls[largest]) as server:
-                session = Browser(server.url, self.store).session_cookie(BENCH_MOBILE, BENCH_PASSWORD)
-                log(f"service on {largest} houses, one process, pinned: {self.pinned}")
-                for endpoint in wanted:
-                    self.measure(server, endpoint, report.MAIN, largest, self.auth(endpoint, session))
-                for scenario in ("login", "sms"):
-                    log(f"stress scenario: {scenario}")
-                    for endpoint in cached:
-                        self.under_stress(server, scenario, endpoint, largest, session)
-                for key in self.args.profile:
-                    log(f"profiling {key} with py-spy")
-                    endpoint = by_key[key]
-                    self.profiles[key] = profile.record(server.child.pid, server.url + endpoint.path, self.settings,
-                                                        self.load_pin, self.auth(endpoint, session),
-                                                        RESULTS / f"profile-{key}.txt")
-
-            if "area" in by_key:
-                with self.service("server-logging-info", urls[largest], logging="info") as server:
-                    log("variant: access log on (--logging=info)")
-                    self.measure(server, by_key["area"], report.LOGGING_INFO, largest)
-
-            if cached:
-                with self.service("server-2-processes", urls[largest], processes=2) as server:
-                    log("variant: --processes=2 (server unpinned)")
-                    for endpoint in cached:
-                        self.measure(server, endpoint, report.TWO_PROCESSES, largest)
+            self.interleaved = Interleaved(baseline.url + "/", self.settings, self.load_pin)
+            for size in sizes:
+                house_id, area_id = dataset.sample(urls[size])
+                searches = selected(search_endpoints(area_id, today), only)
+                rest = selected(endpoints(house_id, area_id, today), only) if size == largest else []
+                if not (searches or rest):
+                    continue
+                with self.service(f"server-{size}", urls[size]) as server:
+                    log(f"service on {size:,} houses, one process, pinned: {self.pinned}")
+                    for endpoint in searches:  # each with its own warm-up, its runs together
+                        self.measure_one(report.SEARCH, endpoint, size, server)
+                    if size == largest:
+                        self.largest(server, rest, searches)
+            cached = [e for e in rest if e.cached]  # rest: the largest size's, measured last
+            self.variants(cached)
 
             if self.args.hosts and cached:
                 log("scenario: 2 hosts behind nginx (network namespaces)")
                 self.two_hosts([e.key for e in cached], today)
 
-            log("baseline, after")
-            self.measure_baseline(baseline)
+            if self.args.replica and selected(search_endpoints(0, today), only):
+                log(f"scenario: search from a read replica ({self.args.replica_houses:,} houses)")
+                self.replica = replica.scenario(self, today)
+
+    def largest(self, server, rest, searches):
+        """Everything but the search matrix and the variants, on the largest dataset's server."""
+        largest = max(self.args.houses)
+        cached = [e for e in rest if e.cached]
+        session = Browser(server.url, self.store).session_cookie(BENCH_MOBILE, BENCH_PASSWORD)
+        for endpoint in rest:
+            self.measure_one(report.MAIN, endpoint, largest, server, self.auth(endpoint, session))
+        if cached:
+            log("login alone, for its CPU cost")
+            self.measure_login_cost(server)
+        for scenario in ("login", "sms"):
+            if cached:
+                log(f"stress scenario: {scenario}")
+            for endpoint in cached:
+                self.under_stress(server, scenario, endpoint, largest, session)
+        for endpoint in profiled(searches + rest, self.args.profile):
+            log(f"profiling {endpoint.key} with py-spy")
+            self.profiles[endpoint.key] = profile.record(
+                server.group, server.url + endpoint.path, self.settings, self.load_pin,
+                self.auth(endpoint, session), RESULTS / f"profile-{endpoint.key}.txt")
+
+    def variants(self, cached):
+        """The cached reads with the access log on and with two processes, on the largest dataset."""
+        largest = max(self.args.houses)
+        area = next((e for e in cached if e.key == "area"), None)
+        if area:
+            with self.service("server-logging-info", self.database_url(largest), logging="info") as logging_on:
+                log("variant: access log on (--logging=info)")
+                self.measure_one(report.LOGGING_INFO, area, largest, logging_on)
+        if cached:
+            with self.service("server-2-processes", self.database_url(largest), processes=2) as two:
+                log("variant: --processes=2 (server unpinned)")
+                for endpoint in cached:
+                    self.measure_one(report.TWO_PROCESSES, endpoint, largest, two)
+
+    def database_url(self, houses):
+        return dataset.database_url(self.args.mysql_server, houses)
 
     def two_hosts(self, keys, today):
         """The cached reads on the two-host site of tests/test_hosts.py, through nginx and to one
-        host directly, each pair measured back to back."""
+        host directly, each pair measured in turns between the baseline runs."""
         from tests.helpers import publish_house, register, upload_photo, verify_identity
         from tests.hosts import Site
 
@@ -357,8 +493,8 @@ class Bench:
             direct, through_nginx = Address(site.hosts[0].url), Address(site.url)
             for endpoint in endpoints(house_id, area_id, today):
                 if endpoint.key in keys:
-                    self.measure(direct, endpoint, report.HOSTS_DIRECT, None)
-                    self.measure(through_nginx, endpoint, report.HOSTS_NGINX, None)
+                    self.measure([Figure(report.HOSTS_DIRECT, endpoint, None, direct),
+                                  Figure(report.HOSTS_NGINX, endpoint, None, through_nginx)])
 
 
 def machine_facts(args):
@@ -368,13 +504,13 @@ def machine_facts(args):
         except (OSError, IndexError, subprocess.SubprocessError):
             return "unknown"
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               "unknown")
+    cpu_model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                      if line.startswith("model name")), "unknown")
     memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
     os_name = next((line.split("=", 1)[1].strip().strip('"') for line in open("/etc/os-release")
                     if line.startswith("PRETTY_NAME=")), "unknown")
     return {
-        "CPU": f"{cpu}, {os.cpu_count()} cores",
+        "CPU": f"{cpu_model}, {os.cpu_count()} cores",
         "memory": f"{memory_kb / 1024 / 1024:.0f} GiB",
         "OS": f"{os_name}, Linux {os.uname().release}",
         "Python": sys.version.split()[0],
@@ -385,21 +521,31 @@ def machine_facts(args):
     }
 
 
+# Full runs: 2 measured runs of 4 s per figure, each between two baseline runs, after 1 s of
+# warm-up: about 17 s a figure, some 80 figures, under 35 minutes once the datasets exist.
+DEFAULTS = {"houses": [1000, 100_000, 1_000_000], "repeats": 2, "duration": 4, "warmup": 1,
+            "replica_houses": 10_000, "freshness_calls": 2000, "freshness_writes": 200}
+QUICK = {"houses": [1000], "repeats": 1, "duration": 1, "warmup": 1,
+         "replica_houses": 1000, "freshness_calls": 200, "freshness_writes": 20}
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--houses", type=lambda v: [int(n) for n in v.split(",") if n.strip()],
-                        help="dataset sizes, comma-separated (default 1000,100000; quick: 1000)")
+                        help="dataset sizes, comma-separated (default 1000,100000,1000000; quick: 1000)")
     parser.add_argument("--quick", action="store_true",
-                        help="smoke run: 2 s per measurement, once; writes bench/results/ unless --out")
-    parser.add_argument("--repeats", type=int, help="wrk runs per measurement (default 3)")
-    parser.add_argument("--duration", type=int, help="whole seconds per wrk run (default 10)")
-    parser.add_argument("--warmup", type=int, help="whole seconds of unmeasured load first (default 2)")
+                        help="smoke run: 1 s per measurement, once, 1,000 houses; writes bench/results/ unless --out")
+    parser.add_argument("--repeats", type=int, help="measured wrk runs per figure, each between baseline runs (default 2)")
+    parser.add_argument("--duration", type=int, help="whole seconds per wrk run (default 4)")
+    parser.add_argument("--warmup", type=int, help="whole seconds of unmeasured load before a figure (default 1)")
     parser.add_argument("--connections", type=int, default=50)
-    keys = [e.key for e in endpoints(0, 0, datetime.date.today())]
+    keys = all_keys()
     parser.add_argument("--only", nargs="*", default=[],
-                        help=f"endpoint keys to measure (default all): {' '.join(keys)}")
+                        help=f"endpoint keys to measure (default all; `{SEARCH}` is the whole search matrix): "
+                             f"{' '.join(keys)}")
     parser.add_argument("--profile", nargs="*", default=[],
-                        help="endpoint keys to profile with py-spy after measuring (requirements-bench.txt)")
+                        help=f"endpoint keys to profile with py-spy after measuring (requirements-bench.txt); "
+                             f"`{SEARCH}` is {SEARCH_FIGURES[0].key}")
     parser.add_argument("--login_rate", type=float, default=20, help="logins/s in the login stress scenario")
     parser.add_argument("--sms_rate", type=float, default=5, help="SMS requests/s in the SMS stress scenario")
     parser.add_argument("--mysql_server", default="mysql://root:@127.0.0.1:3306",
@@ -407,20 +553,29 @@ def parse_args(argv=None):
     parser.add_argument("--redis_url", default="redis://127.0.0.1:6379/10",
                         help="Redis db of the benchmark (emptied at every server start)")
     parser.add_argument("--timezone", default="Asia/Shanghai", help="the site's zone, for the search dates")
+    parser.add_argument("--uvloop", action=argparse.BooleanOptionalAction, default=True,
+                        help="the service's and the baseline's event loop: uvloop (default) or asyncio's")
     parser.add_argument("--hosts", action=argparse.BooleanOptionalAction, default=True,
                         help="the 2-hosts-behind-nginx scenario (needs root and nginx; default on)")
+    parser.add_argument("--replica", action=argparse.BooleanOptionalAction, default=True,
+                        help="the search-from-a-read-replica scenario (private MariaDB servers; default on)")
+    parser.add_argument("--replica_houses", type=int, help="houses in the replica scenario (default 10000)")
+    parser.add_argument("--replica_write_rate", type=float, default=50,
+                        help="writes/s beside the replica's searches in its 'under writes' figure")
+    parser.add_argument("--freshness_calls", type=int, help="calls per step of the freshness microbenchmark")
+    parser.add_argument("--freshness_writes", type=int, help="writes in the freshness microbenchmark")
     parser.add_argument("--out", type=pathlib.Path, help="report file (default docs/performance.md)")
     args = parser.parse_args(argv)
-    quick = args.quick
-    args.houses = args.houses or ([1000] if quick else [1000, 100_000])
-    args.repeats = args.repeats or (1 if quick else 3)
-    args.duration = args.duration or (2 if quick else 10)
-    args.warmup = args.warmup or (1 if quick else 2)
-    args.out = args.out or (RESULTS / "performance-quick.md" if quick else ROOT / "docs" / "performance.md")
+    for name, value in (QUICK if args.quick else DEFAULTS).items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    args.out = args.out or (RESULTS / "performance-quick.md" if args.quick else ROOT / "docs" / "performance.md")
     unknown = set(args.only + args.profile) - set(keys)
     if unknown:
         parser.error(f"unknown endpoint keys {sorted(unknown)}; choose from {sorted(keys)}")
-    if set(args.profile) - set(args.only or keys):
+    chosen = {e.key for e in selected([*search_endpoints(0, datetime.date.today()),
+                                       *endpoints(0, 0, datetime.date.today())], args.only)}
+    if not {SEARCH_FIGURES[0].key if key == SEARCH else key for key in args.profile} <= chosen:
         parser.error("--profile names an endpoint that --only leaves out")
     if args.profile and not profile.available():
         parser.error("py-spy is missing: pip install -r requirements-bench.txt (make bench does)")
@@ -433,7 +588,8 @@ def main():
     args = parse_args()
     started = time.monotonic()
     bench = Bench(args)
-    log(f"{bench.settings.describe()}, {args.repeats} run(s) per measurement, datasets {args.houses}")
+    log(f"{bench.settings.describe()}, {args.repeats} run(s) per figure between baseline runs, "
+        f"datasets {args.houses}")
     load_before = os.getloadavg()[0]
     if load_before > BUSY_LOAD:
         log(f"warning: load average {load_before:.1f} before starting: other work will skew the numbers")

@@ -27,6 +27,8 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from utils.lua import INCARNATION
 
 REQUEST_TIMEOUT = 30
+# Seconds a background load runs before the measured run it accompanies, to reach its pace.
+RAMP = 1
 
 
 class Site:
@@ -92,11 +94,27 @@ async def paced(operation, rate, duration, max_in_flight):
         task.add_done_callback(in_flight.discard)
     if in_flight:
         await asyncio.wait(set(in_flight), timeout=REQUEST_TIMEOUT + 5)
-    latencies.sort()
-    return {"planned": planned, "skipped": skipped, "completed": len(latencies),
+    return summarise(planned, skipped, duration, outcomes, latencies)
+
+
+def summarise(planned, skipped, duration, outcomes, latencies):
+    latencies = sorted(round(latency, 1) for latency in latencies)
+    return {"planned": planned, "skipped": skipped, "duration": duration, "completed": len(latencies),
             "outcomes": dict(outcomes), "started_per_s": round((planned - skipped) / duration, 2),
             "p50_ms": round(statistics.median(latencies), 1) if latencies else None,
-            "p99_ms": round(latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else None}
+            "p99_ms": latencies[int(0.99 * (len(latencies) - 1))] if latencies else None,
+            "latencies_ms": latencies}
+
+
+def merge(summaries):
+    """One summary of several windows of the same load (one beside each measured wrk run)."""
+    outcomes = collections.Counter()
+    for summary in summaries:
+        outcomes.update(summary["outcomes"])
+    merged = summarise(sum(s["planned"] for s in summaries), sum(s["skipped"] for s in summaries),
+                       sum(s["duration"] for s in summaries), outcomes,
+                       [latency for s in summaries for latency in s["latencies_ms"]])
+    return {**{k: v for k, v in summaries[0].items() if k not in merged}, **merged, "windows": len(summaries)}
 
 
 async def login_load(site, args):

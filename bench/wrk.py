@@ -1,4 +1,5 @@
-"""One wrk run and what it printed: requests/s and the 50th/99th latency percentiles."""
+"""One wrk run and what it printed (requests/s, the 50th/99th latency percentiles), and a figure:
+an endpoint's runs, each beside the baseline runs measured just before and just after it."""
 import dataclasses
 import re
 import statistics
@@ -36,6 +37,7 @@ class Run:
     p99_ms: float
     requests: int
     errors: int  # non-2xx answers plus socket errors
+    cpu_seconds: float | None = None  # the server's CPU time during the run, when measured
 
 
 def parse(output):
@@ -64,8 +66,11 @@ def run(url, settings, cpu_prefix=(), headers=(), duration=None):
 
 @dataclasses.dataclass
 class Measurement:
-    """Repeated runs of one endpoint under one condition, summarised by medians."""
+    """Repeated runs of one endpoint under one condition, summarised by medians. `baselines`
+    holds, for each run, the baseline runs just before and just after it (none for the baseline
+    itself): the run's ratio is its req/s over their mean, so drift over the whole run cancels."""
     runs: list
+    baselines: list = dataclasses.field(default_factory=list)
 
     @property
     def rps(self):
@@ -83,6 +88,23 @@ class Measurement:
     def errors(self):
         return sum(r.errors for r in self.runs)
 
+    @property
+    def ratios(self):
+        return [run.rps / ((before.rps + after.rps) / 2) for run, (before, after) in zip(self.runs, self.baselines)]
+
+    @property
+    def ratio(self):
+        """The median of the runs' ratios to their neighbouring baseline runs (None: no baseline)."""
+        return statistics.median(self.ratios) if self.baselines else None
+
+    @property
+    def requests_per_cpu_second(self):
+        """Requests answered per second of the server's CPU time, median of the runs (None: not measured)."""
+        measured = [r.requests / r.cpu_seconds for r in self.runs if r.cpu_seconds]
+        return statistics.median(measured) if measured else None
+
     def as_dict(self):
         return {"rps": self.rps, "p50_ms": self.p50_ms, "p99_ms": self.p99_ms, "errors": self.errors,
-                "runs": [dataclasses.asdict(r) for r in self.runs]}
+                "ratio": self.ratio, "ratios": self.ratios, "requests_per_cpu_second": self.requests_per_cpu_second,
+                "runs": [dataclasses.asdict(r) for r in self.runs],
+                "baselines": [[before.rps, after.rps] for before, after in self.baselines]}

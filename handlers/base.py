@@ -13,6 +13,7 @@ from tornado.web import HTTPError, RequestHandler, StaticFileHandler, stream_req
 
 from handlers.security import SecureHeaders
 from utils import params
+from utils.assets import REVALIDATE
 from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
 from utils.ratelimit import client_key
 
@@ -299,11 +300,16 @@ class ApiNotFoundHandler(BaseHandler):
 
 
 class WebRootHandler(SecureHeaders, StaticFileHandler):
-    """The single-page frontend. Serving a page sets the `_xsrf` cookie the API needs."""
+    """The files of the frontend under their own names (the page and its versioned files are
+    `handlers/assets.py`'s). Serving a page sets the `_xsrf` cookie the API needs. A name
+    without a version may change content at any time, so browsers ask again before each use."""
 
     def set_default_headers(self):
         super().set_default_headers()
         self.set_header("Content-Security-Policy", self.application.page_policy)
+
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", REVALIDATE)
 
     def get(self, path, include_body=True):
         if not path or path.endswith(".html"):

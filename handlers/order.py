@@ -23,7 +23,14 @@ class MyOrdersHandler(BaseHandler):
         role = self.get_query_argument("role", "custom")
         if role not in ROLES:
             raise params.invalid("role", "应为 custom 或 landlord")
-        self.ok(orders=await self.application.orders.list_for(ROLES[role], self.session["user_id"]))
+        # Pages only when asked for: a client that sends no `p` gets every order, as it always has.
+        page = params.integer(self.args, "p", required=False, minimum=1)
+        orders = await self.application.orders.list_for(ROLES[role], self.session["user_id"], page)
+        if page is None:
+            self.ok(orders=orders)
+        else:
+            self.ok(orders=orders, total_page=await self.application.orders.page_count(ROLES[role],
+                                                                                       self.session["user_id"]))
 
 
 class OrderActionHandler(BaseHandler):

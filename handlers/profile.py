@@ -1,6 +1,7 @@
 """Profile: the user's profile, avatar, display name and real-name verification (service: `Users`)."""
 from handlers.base import BaseHandler, login_required
 from handlers.upload import UploadHandler
+from models.media import AVATAR_THUMBNAIL
 from models.user import NAME_MAX
 from utils import params
 
@@ -12,6 +13,7 @@ class ProfileHandler(BaseHandler):
         session = self.session
         self.ok(data={"user_id": session["user_id"], "name": session["name"], "mobile": session["mobile"],
                       "avatar": self.application.media.url(session["avatar"]),
+                      "avatar_thumb": self.application.media.url(session["avatar"], AVATAR_THUMBNAIL),
                       "real_name_verified": session["verified"]})
 
 

@@ -7,25 +7,28 @@ import datetime
 
 import orjson
 
+from models.media import AVATAR_THUMBNAIL, CARD_THUMBNAIL, ROW_THUMBNAIL
 from models.order import COMPLETE
 from models.user import public_name
 from utils.cache import HOUSES, Uncached
 from utils.errors import RET, ApiError
 from utils.images import ImageUse
 
-# Each order is served by an index of ih_house (see 0001_schema.sql); the id breaks ties.
+# Each order is served by an index of ih_house, one for a district and one for all (0007),
+# that also holds the stay rule; the id breaks ties.
 SORT_ORDERS = {
-    "new": "h.created_at DESC, h.id DESC",
-    "booking": "h.order_count DESC, h.id DESC",
-    "price-inc": "h.price ASC, h.id ASC",
-    "price-des": "h.price DESC, h.id DESC",
+    "new": ("h.created_at DESC, h.id DESC", "new"),
+    "booking": ("h.order_count DESC, h.id DESC", "booking"),
+    "price-inc": ("h.price ASC, h.id ASC", "price"),
+    "price-des": ("h.price DESC, h.id DESC", "price"),
 }
 DEFAULT_SORT = "new"
 HOME_PAGE_HOUSES = 5
 DETAIL_COMMENTS = 30
 # Stored at most 1600 px on a side. Decoding up to 4096 x 4096 still takes a screenshot of any
 # screen up to 5K; a camera JPEG (up to 40 million pixels) is decoded at 1/2 to 1/8 scale and passes.
-PHOTO = ImageUse("house_image", max_side=1600, max_decoded_pixels=4096 * 4096)
+PHOTO = ImageUse("house_image", max_side=1600, max_decoded_pixels=4096 * 4096,
+                 thumbnails=(ROW_THUMBNAIL, CARD_THUMBNAIL))
 
 # The fields of a house as published: (name, longest) texts and (name, smallest, largest) numbers.
 TEXT_FIELDS = [("title", 64), ("address", 512), ("unit", 32), ("beds", 64)]
@@ -42,31 +45,62 @@ class Search:
     sort: str
     page: int
 
+    @property
+    def nights(self):
+        return (self.last_night - self.first_night).days + 1
+
     def cache_name(self, page_size):
         nights = f"{self.first_night}..{self.last_night}" if self.first_night else ""
         return f"search:{self.area_id or ''}:{nights}:{self.sort}:{self.page}:{page_size}"
 
 
-def search_filter(query):
-    """The WHERE clause of a search and its arguments: one builder for the count and the page."""
-    conditions, args = [], []
+def stay_fits(table, days):
+    """The condition that the stay rule of `table`'s rows admits a stay of `days` nights."""
+    return f"{table}.min_days <= {days:d} AND ({table}.max_days = 0 OR {table}.max_days >= {days:d})"
+
+
+def page_query(query, page_size):
+    """The SQL and arguments of the ids of a search's page, in order.
+
+    It walks the sort's index, which holds the stay rule, from the start until the page is
+    full, and probes each house that fits for a held night (ih_booked_night holds exactly the
+    nights of active orders): the cost follows the page's depth, not the catalogue. The index
+    is named, and the probe is a LEFT JOIN, which MariaDB runs house by house in the index's
+    order; as NOT EXISTS it would first collect every house held in those nights.
+    """
+    order, index = SORT_ORDERS[query.sort]
+    index = f"idx_house_area_{index}" if query.area_id is not None else f"idx_house_{index}"
+    held, conditions, args = "", [], []
+    if query.first_night is not None:
+        held = " LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s"
+        args += [query.first_night, query.last_night]
     if query.area_id is not None:
         conditions.append("h.area_id = %s")
         args.append(query.area_id)
     if query.first_night is not None:
-        days = (query.last_night - query.first_night).days + 1
-        conditions.append("h.min_days <= %s AND (h.max_days = 0 OR h.max_days >= %s)")
-        # ih_booked_night holds exactly the nights of active orders; with a district, only that
-        # district's booked nights are looked at (migration 0004).
-        args += [days, days]
-        same_area = ""
-        if query.area_id is not None:
-            same_area = " AND n.area_id = %s"
-            args.append(query.area_id)
-        conditions.append("NOT EXISTS (SELECT 1 FROM ih_booked_night n"
-                          f" WHERE n.house_id = h.id{same_area} AND n.night BETWEEN %s AND %s)")
-        args += [query.first_night, query.last_night]
-    return (" WHERE " + " AND ".join(conditions) if conditions else ""), args
+        conditions += [stay_fits("h", query.nights), "n.house_id IS NULL"]
+    where = " WHERE " + " AND ".join(conditions) if conditions else ""
+    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({index}){held}{where} ORDER BY {order} LIMIT %s OFFSET %s",
+            [*args, page_size, (query.page - 1) * page_size])
+
+
+def count_query(query):
+    """The SQL and arguments of a search's number of houses, from the counts of migration 0007:
+    the houses whose stay rule fits, less the runs of held nights in the stay, plus the free
+    stretches between two of them (a house with k runs there has k - 1)."""
+    in_area = " AND area_id = %s" if query.area_id is not None else ""
+    area_args = [query.area_id] if query.area_id is not None else []
+    if query.first_night is None:
+        return f"SELECT COALESCE(SUM(houses), 0) AS houses FROM ih_search_rule WHERE TRUE{in_area}", area_args
+    fits = stay_fits("c", query.nights)
+    first, last = query.first_night, query.last_night
+    return (f"SELECT (SELECT COALESCE(SUM(houses), 0) FROM ih_search_rule c WHERE {fits}{in_area})"
+            " - (SELECT COALESCE(SUM(IF(night = %s, booked, starts)), 0) FROM ih_search_night c"
+            f"   WHERE night BETWEEN %s AND %s AND {fits}{in_area})"
+            " + (SELECT COALESCE(SUM(gaps), 0) FROM ih_search_gap c"
+            "   WHERE night > %s AND night < %s AND nights <= DATEDIFF(%s, night)"
+            f"   AND {fits}{in_area}) AS houses",
+            [*area_args, first, first, last, *area_args, first, last, last, *area_args])
 
 
 async def _encoded(**fields):
@@ -98,6 +132,7 @@ class Houses:
             "SELECT id AS house_id, title, index_image FROM ih_house WHERE index_image IS NOT NULL"
             " ORDER BY order_count DESC, id DESC LIMIT %s", (HOME_PAGE_HOUSES,))
         for house in houses:
+            house["img_thumb"] = self.media.url(house["index_image"], CARD_THUMBNAIL)
             house["img_url"] = self.media.url(house.pop("index_image"))
         return houses
 
@@ -125,8 +160,10 @@ class Houses:
                         (house_id, COMPLETE, DETAIL_COMMENTS)))
         # A house page is public: a landlord is shown masked, a reviewer anonymous, never by mobile.
         house["user_name"] = public_name(house["user_name"], house.pop("mobile"), masked=True)
+        house["user_avatar_thumb"] = self.media.url(house["user_avatar"], AVATAR_THUMBNAIL)
         house["user_avatar"] = self.media.url(house["user_avatar"])
         house["images"] = [self.media.url(row["image"]) for row in images]
+        house["image_thumbs"] = [self.media.url(row["image"], ROW_THUMBNAIL) for row in images]
         house["facilities"] = [row["facility_id"] for row in facilities]
         house["comments"] = [{"user_name": public_name(row["name"], row["mobile"]),
                               "content": row["comment"],
@@ -145,6 +182,7 @@ class Houses:
             " h.created_at, h.order_count FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
             " WHERE h.user_id = %s ORDER BY h.created_at DESC, h.id DESC", (user_id,))
         for house in houses:
+            house["img_thumb"] = self.media.url(house["index_image"], ROW_THUMBNAIL)
             house["img_url"] = self.media.url(house.pop("index_image"))
             house["ctime"] = self.clock.show_timestamp(house.pop("created_at"))
         return houses
@@ -155,21 +193,19 @@ class Houses:
 
     async def search_in(self, query, db):
         """`search` read through `db`."""
-        where, args = search_filter(query)
-        count = (await db.fetchone(f"SELECT COUNT(*) AS houses FROM ih_house h{where}", args))["houses"]
-        offset = (query.page - 1) * self.page_size
+        count = int((await db.fetchone(*count_query(query)))["houses"])
         houses = []
-        if offset < count:
-            # The page's ids come from the sort's index alone, and only that page's rows are read:
-            # the plan stays on that index whatever the optimizer thinks of the join to ih_user.
-            order = SORT_ORDERS[query.sort]
+        if (query.page - 1) * self.page_size < count:
+            ids, args = page_query(query, self.page_size)
+            # only the page's own rows are read
             houses = await db.fetchall(
                 "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
-                f" u.avatar, h.index_image FROM (SELECT h.id FROM ih_house h{where} ORDER BY {order}"
-                " LIMIT %s OFFSET %s) page JOIN ih_house h ON h.id = page.id"
-                f" JOIN ih_user u ON u.id = h.user_id ORDER BY {order}", [*args, self.page_size, offset])
+                f" u.avatar, h.index_image FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
+                f" JOIN ih_user u ON u.id = h.user_id ORDER BY {SORT_ORDERS[query.sort][0]}", args)
         for house in houses:
+            house["avatar_thumb"] = self.media.url(house["avatar"], AVATAR_THUMBNAIL)
             house["avatar"] = self.media.url(house["avatar"])
+            house["image_thumb"] = self.media.url(house["index_image"], CARD_THUMBNAIL)
             house["image_url"] = self.media.url(house.pop("index_image"))
         return {"data": houses, "total_page": (count + self.page_size - 1) // self.page_size}
 

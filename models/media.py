@@ -4,8 +4,17 @@ upload, and where they are stored.
 Services hold storage keys; this service alone turns bytes into a key and a key into the URL
 a client fetches.
 """
-from utils.images import ImagePipeline
+import asyncio
+
+from utils.images import ImagePipeline, thumbnail_name
 from utils.ratelimit import WindowLimit
+from utils.storage import content_key, thumbnail_key
+
+# The boxes the pages show images in, at twice their CSS pixels for high-density screens; each
+# is made at upload (ImageUse.thumbnails) and reached with `Media.url(key, box)`.
+ROW_THUMBNAIL = (240, 180)  # a photo in a list row: orders, my houses, booking (96x72, 110x82)
+CARD_THUMBNAIL = (800, 500)  # a photo on a search card or in the home carousel (up to 400x250)
+AVATAR_THUMBNAIL = (160, 160)  # an avatar (40 to 76 px)
 
 # multipart framing (boundaries, part headers, small fields) around the largest image
 MULTIPART_OVERHEAD = 64 * 1024
@@ -29,8 +38,25 @@ class Media:
         an unused file."""
         await self.upload_limit.take(user_id)
         image = await self.images.prepare(data, use)
-        return await self.storage.save(image.content, image.extension)
+        key = content_key(image.content, image.extension)
+        # The thumbnails first: once the image is stored, so are they.
+        await self._store_thumbnails(key, image.thumbnails)
+        await self.storage.put(key, image.content)
+        return key
 
-    def url(self, key):
-        """The URL of a stored key; None for no key."""
-        return self.storage.url(key) if key else None
+    async def add_thumbnails(self, key, use):
+        """Make and store the thumbnails of `use` for the image stored at `key`, one stored
+        before its use had them (scripts/make_thumbnails.py)."""
+        thumbnails = await self.images.thumbnails(await self.storage.load(key), use)
+        await self._store_thumbnails(key, thumbnails)
+
+    async def _store_thumbnails(self, key, thumbnails):
+        await asyncio.gather(*[self.storage.put(thumbnail_key(key, name), content)
+                               for name, content in thumbnails.items()])
+
+    def url(self, key, thumbnail=None):
+        """The URL of a stored key, or of its thumbnail of that box (`(width, height)` of the
+        key's ImageUse); None for no key."""
+        if not key:
+            return None
+        return self.storage.url(thumbnail_key(key, thumbnail_name(thumbnail)) if thumbnail else key)

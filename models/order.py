@@ -5,6 +5,11 @@ A booking is one transaction that locks the house row, so competing bookings of 
 queue up and each re-checks the nights after the previous one committed. The primary key of
 ih_booked_night (house_id, night) backs that up: two active orders can never hold one night.
 
+Every change of a house's held nights (booking, a status that frees them, expiry) runs at READ
+COMMITTED under that house's row lock, taken before the change: the search's counts
+(migration 0007) are kept by triggers that read the house's neighbouring nights, and must see
+every change committed before theirs.
+
 A waiting order holds its nights until the landlord answers, so a guest may hold only a few
 waiting orders and nights at once, and a booking the landlord leaves unanswered expires.
 """
@@ -13,6 +18,7 @@ import datetime
 
 import pymysql
 
+from models.media import ROW_THUMBNAIL
 from utils.cache import HOUSES
 from utils.errors import RET, ApiError
 
@@ -35,6 +41,7 @@ MAX_NIGHTS = 365
 
 DEADLOCK_RETRIES = 3
 EXPIRY_BATCH = 500  # orders expired per transaction
+ORDER_PAGE_SIZE = 10  # orders per page of a list, when the client asks for pages
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +115,7 @@ class Orders:
     async def _place_once(self, guest_id, house_id, start, end):
         days = (end - start).days + 1
         try:
-            async with self.db.transaction() as cur:
+            async with self.db.transaction(isolation="READ COMMITTED") as cur:
                 await self._check_guest_pending(cur, guest_id, days)
                 await cur.execute("SELECT user_id, area_id, price, min_days, max_days FROM ih_house "
                                   "WHERE id = %s FOR UPDATE", (house_id,))
@@ -122,8 +129,8 @@ class Orders:
                              else f"至少{house['min_days']}")
                     raise ApiError(RET.PARAMERR, f"该房屋每次可预订{limit}晚", param="end_date")
                 # A plain read: the house lock above already orders this booking after every
-                # other one of the house, and its snapshot starts here. A locking read would take
-                # gap locks that deadlock with bookings of the neighbouring houses.
+                # other one of the house, and at READ COMMITTED it reads what they committed. A
+                # locking read would take gap locks that deadlock with bookings of other houses.
                 await cur.execute("SELECT 1 FROM ih_booked_night WHERE house_id = %s "
                                   "AND night BETWEEN %s AND %s LIMIT 1", (house_id, start, end))
                 if await cur.fetchone():
@@ -165,15 +172,26 @@ class Orders:
         """Expire one batch of the waiting orders older than the landlord's time to answer,
         oldest first, freeing their nights; returns how many (EXPIRY_BATCH: more are due).
 
-        Safe with several processes and hosts: each skips the orders another is expiring or a
-        landlord is answering. READ COMMITTED locks those rows only, not the index gaps around
-        them: a booking waits for a sweep only for nights the sweep is freeing."""
+        Safe with several processes and hosts: a sweep takes the houses, then the orders, that
+        nobody else holds (SKIP LOCKED), so it never waits for a booking, a landlord's answer or
+        another sweep, and leaves their orders to the next round. READ COMMITTED locks those rows
+        only, not the index gaps around them."""
         async with self.db.transaction(isolation="READ COMMITTED") as cur:
-            await cur.execute("SELECT id FROM ih_order WHERE status = %s"
+            await cur.execute("SELECT id, house_id FROM ih_order WHERE status = %s"
                               " AND created_at <= UTC_TIMESTAMP() - INTERVAL %s SECOND"
-                              " ORDER BY created_at LIMIT %s FOR UPDATE SKIP LOCKED",
-                              (WAIT_ACCEPT, self.pending_seconds, EXPIRY_BATCH))
-            order_ids = [row["id"] for row in await cur.fetchall()]
+                              " ORDER BY created_at LIMIT %s", (WAIT_ACCEPT, self.pending_seconds, EXPIRY_BATCH))
+            due = await cur.fetchall()
+            order_ids = []
+            if due:
+                house_ids = sorted({row["house_id"] for row in due})
+                await cur.execute(f"SELECT id FROM ih_house WHERE id IN ({', '.join(['%s'] * len(house_ids))})"
+                                  " ORDER BY id FOR UPDATE SKIP LOCKED", house_ids)
+                held = {row["id"] for row in await cur.fetchall()}
+                candidates = [row["id"] for row in due if row["house_id"] in held]
+                if candidates:
+                    await cur.execute(f"SELECT id FROM ih_order WHERE id IN ({', '.join(['%s'] * len(candidates))})"
+                                      " AND status = %s FOR UPDATE SKIP LOCKED", (*candidates, WAIT_ACCEPT))
+                    order_ids = [row["id"] for row in await cur.fetchall()]
             if order_ids:
                 listed = ", ".join(["%s"] * len(order_ids))
                 await cur.execute(f"UPDATE ih_order SET status = %s WHERE id IN ({listed})",
@@ -192,7 +210,11 @@ class Orders:
         transition = TRANSITIONS[action]
         actor_column = "o.user_id" if transition.actor == GUEST else "h.user_id"
         today = self.clock.today()
-        async with self.cache.retiring(HOUSES), self.db.transaction() as cur:
+        async with self.cache.retiring(HOUSES), self.db.transaction(isolation="READ COMMITTED") as cur:
+            await cur.execute("SELECT house_id FROM ih_order WHERE id = %s", (order_id,))
+            order = await cur.fetchone()
+            if order:
+                await cur.execute("SELECT id FROM ih_house WHERE id = %s FOR UPDATE", (order["house_id"],))
             changed = await cur.execute(
                 "UPDATE ih_order o JOIN ih_house h ON h.id = o.house_id"
                 " SET o.status = %s, o.comment = COALESCE(%s, o.comment)"
@@ -208,24 +230,36 @@ class Orders:
             if transition.target not in ACTIVE:
                 await cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
 
-    async def list_for(self, role, user_id):
+    async def list_for(self, role, user_id, page=None):
         """A user's orders as GUEST or on their houses as LANDLORD, newest first, each with the
-        `actions` that user may take on it now."""
+        `actions` that user may take on it now: all of them, or the 1-based `page` of
+        ORDER_PAGE_SIZE orders."""
         owner_column = "o.user_id" if role == GUEST else "h.user_id"
         db = await self.cache.reading()  # every order change retires HOUSES, recording its position
+        limit, args = ("", (user_id,)) if page is None else (
+            " LIMIT %s OFFSET %s", (user_id, ORDER_PAGE_SIZE, (page - 1) * ORDER_PAGE_SIZE))
         orders = await db.fetchall(
             "SELECT o.id AS order_id, o.house_id, h.title, h.index_image, o.begin_date AS start_date,"
             " o.end_date, o.created_at AS ctime, o.days, o.amount, o.status, o.comment"
             " FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
-            f" WHERE {owner_column} = %s ORDER BY o.id DESC", (user_id,))
+            f" WHERE {owner_column} = %s ORDER BY o.id DESC{limit}", args)
         today = self.clock.today()
         for order in orders:
             order["actions"] = available_actions(order, role, today)
+            order["img_thumb"] = self.media.url(order["index_image"], ROW_THUMBNAIL)
             order["img_url"] = self.media.url(order.pop("index_image"))
             order["start_date"] = order["start_date"].isoformat()
             order["end_date"] = order["end_date"].isoformat()
             order["ctime"] = self.clock.show_timestamp(order["ctime"])
         return orders
+
+    async def page_count(self, role, user_id):
+        """How many pages of ORDER_PAGE_SIZE `list_for` has."""
+        owner_column = "o.user_id" if role == GUEST else "h.user_id"
+        db = await self.cache.reading()
+        row = await db.fetchone("SELECT COUNT(*) AS orders FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
+                                f" WHERE {owner_column} = %s", (user_id,))
+        return -(-row["orders"] // ORDER_PAGE_SIZE)
 
 
 async def _explain_refusal(cur, transition, order_id, actor_column, actor_id, today):

@@ -4,6 +4,7 @@ import datetime
 import unicodedata
 
 from models.db import is_duplicate_key
+from models.media import AVATAR_THUMBNAIL
 from utils import params
 from utils.cache import HOUSES
 from utils.errors import RET, ApiError
@@ -14,7 +15,7 @@ EARLIEST_BIRTH_DATE = datetime.date(1900, 1, 1)
 NAME_MAX = 32
 # Stored at most 512 px on a side: a decode four times that per side is plenty for any crop, and
 # a camera JPEG (up to 40 million pixels) is decoded at 1/4 or 1/8 scale and passes.
-AVATAR = ImageUse("avatar", max_side=512, max_decoded_pixels=2048 * 2048)
+AVATAR = ImageUse("avatar", max_side=512, max_decoded_pixels=2048 * 2048, thumbnails=(AVATAR_THUMBNAIL,))
 ANONYMOUS = "匿名用户"
 
 

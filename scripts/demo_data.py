@@ -39,8 +39,11 @@ from tornado.options import define, options, parse_command_line
 
 import config
 from models.db import CONNECT_OPTIONS, parse_mysql_url
+from models.house import PHOTO
+from models.media import Media
 from models.migrate import migrate
 from models.order import CANCELED, COMPLETE, REJECTED, WAIT_ACCEPT, WAIT_COMMENT
+from models.user import AVATAR
 from utils import timefmt
 from utils.cache import HOUSES, Cache
 from utils.params import ID_CARD_CHECK_CHARS, ID_CARD_WEIGHTS
@@ -276,9 +279,14 @@ async def store_images():
     the content's hash: every run stores (and names) the same files."""
     storage = config.media_storage()
     await storage.start()
+    media = Media(None, storage, None, max_image_bytes=options.max_image_bytes, image_decoders=1,
+                  uploads_per_hour=0)
     try:
         photos = [await storage.save(draw_photo(n), "jpg") for n in range(PHOTO_COUNT)]
         avatars = [await storage.save(draw_avatar(n), "jpg") for n in range(AVATAR_COUNT)]
+        for keys, use in ((photos, PHOTO), (avatars, AVATAR)):
+            for key in keys:
+                await media.add_thumbnails(key, use)
     finally:
         await storage.close()
     return photos, avatars

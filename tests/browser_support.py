@@ -21,7 +21,9 @@ MOBILE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
 
-@pytest.fixture(scope="session")
+# Per module: each test module imports this fixture, which makes it a fixture of its own there,
+# and two Playwright sync drivers cannot run at once; a module's browser stops with the module.
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make setup-test` installs Debian's chromium package")

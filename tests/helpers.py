@@ -286,5 +286,11 @@ def end_stay(db_conn, order_id, days=60):
     with db_conn.cursor() as cur:
         cur.execute("UPDATE ih_order SET begin_date = begin_date - INTERVAL %s DAY,"
                     " end_date = end_date - INTERVAL %s DAY WHERE id = %s", (days, days, order_id))
-        cur.execute("UPDATE ih_booked_night SET night = night - INTERVAL %s DAY WHERE order_id = %s",
-                    (days, order_id))
+        # Deleted and inserted again, never updated: the search's counts follow inserts and
+        # deletes of held nights (migration 0007).
+        cur.execute("SELECT house_id, night - INTERVAL %s DAY, area_id, order_id FROM ih_booked_night"
+                    " WHERE order_id = %s", (days, order_id))
+        moved = cur.fetchall()
+        cur.execute("DELETE FROM ih_booked_night WHERE order_id = %s", (order_id,))
+        cur.executemany("INSERT INTO ih_booked_night (house_id, night, area_id, order_id) VALUES (%s, %s, %s, %s)",
+                        moved)

@@ -142,7 +142,7 @@ def test_two_people_publish_find_book_accept_and_review(open_page, redis_client,
     expect(landlord.get_by_test_id("order-status")).to_have_text("待接单")
     screenshot(landlord, "landlord-orders")
     landlord.get_by_role("button", name="接单").click()
-    landlord.get_by_role("dialog").get_by_role("button", name="确定").click()
+    landlord.get_by_role("dialog").get_by_role("button", name="接单", exact=True).click()
     expect(landlord.get_by_test_id("order-status")).to_have_text("待评价")
 
     guest.reload()
@@ -335,7 +335,7 @@ def test_landlord_rejects_with_a_reason_and_guest_cancels(open_page, new_client,
     expect(rejected.locator(".order-comment")).to_have_text("拒单原因：那几天家里装修，抱歉")
     expect(rejected.get_by_role("button")).to_have_count(0)
     waiting.get_by_role("button", name="取消订单").click()
-    guest.get_by_role("dialog").get_by_role("button", name="确定").click()
+    guest.get_by_role("dialog").get_by_role("button", name="取消订单").click()
     expect(guest.get_by_test_id("order-status")).to_have_text(["已拒单", "已取消"])
     screenshot(guest, "orders-rejected-cancelled")
 

@@ -11,6 +11,7 @@ import contextlib
 import functools
 import io
 import itertools
+import re
 import threading
 import time
 
@@ -339,6 +340,11 @@ def test_nginx_serves_the_frontend_and_media_from_disk_and_refuses_a_large_body_
     assert page.status_code == 200 and "_xsrf" in page.cookies  # the page comes from the app
     script = httpx.get(site.url + "/js/app.js")
     assert script.content == (ROOT / "static" / "js" / "app.js").read_bytes()
+    # the page's versioned files come from the app, gzipped, to be kept a year
+    versioned = re.search(r'src="(/js/app\.[0-9a-f]{12}\.js)"', page.text).group(1)
+    packed = httpx.get(site.url + versioned, headers={"Accept-Encoding": "gzip"})
+    assert packed.status_code == 200 and packed.headers["Content-Encoding"] == "gzip"
+    assert packed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     (site.media_root / "ab").mkdir(parents=True, exist_ok=True)
     (site.media_root / "ab" / "abcd.jpg").write_bytes(b"an image")
     image = httpx.get(site.url + "/media/ab/abcd.jpg")
@@ -346,7 +352,8 @@ def test_nginx_serves_the_frontend_and_media_from_disk_and_refuses_a_large_body_
     assert image.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     logged = site.nginx.access_log(until=lambda log: log and log[-1][1] == "/media/ab/abcd.jpg")
     served_by = {uri: upstreams for _, uri, _, upstreams, _ in logged}
-    assert served_by["/"] and served_by["/js/app.js"] == [] and served_by["/media/ab/abcd.jpg"] == []
+    assert served_by["/"] and served_by[versioned] and served_by["/js/app.js"] == []
+    assert served_by["/media/ab/abcd.jpg"] == []
 
     browser = site.browser()
     limit = MAX_IMAGE_BYTES + MULTIPART_OVERHEAD  # the app's own limit on an upload's body

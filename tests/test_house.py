@@ -124,7 +124,8 @@ def test_detail_shows_every_field_and_the_visitor(landlord, new_client):
         "address": "西城区后海北沿1号", "area_id": 2, "area_name": "西城区", "room_count": 2, "acreage": 60,
         "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "min_days": 1, "max_days": 30, "order_count": 0,
         "user_name": "138****0001",  # the landlord's mobile is not shown to the public
-        "user_avatar": None, "images": [], "facilities": [1, 2, 3], "comments": []}
+        "user_avatar": None, "user_avatar_thumb": None, "images": [], "image_thumbs": [],
+        "facilities": [1, 2, 3], "comments": []}
     anonymous = detail(new_client(), house_id)
     assert anonymous["user_id"] == -1
     assert anonymous["data"] == body["data"]
@@ -151,7 +152,7 @@ def test_my_houses_newest_first(landlord, new_client, redis_client):
     assert [house["house_id"] for house in houses] == [third, second, first]
     assert {key: houses[2][key] for key in houses[2] if key != "ctime"} == {
         "house_id": first, "title": "第一套", "price": 10000, "area_name": "东城区", "img_url": None,
-        "order_count": 0}
+        "img_thumb": None, "order_count": 0}
     assert TIMESTAMP_RE.match(houses[2]["ctime"])
     assert new_client().api("GET", "/api/house/my")["errcode"] == "4102"
 
@@ -175,7 +176,8 @@ def test_only_the_owner_adds_photos_and_the_first_is_the_index_image(landlord, n
     assert search(landlord)["data"][0]["image_url"] == urls[0]
     assert landlord.api("GET", "/api/house/my")["houses"][0]["img_url"] == urls[0]
     assert landlord.api("GET", "/api/house/index")["houses"] == [
-        {"house_id": house_id, "title": HOUSE_FIELDS["title"], "img_url": urls[0]}]
+        {"house_id": house_id, "title": HOUSE_FIELDS["title"], "img_url": urls[0],
+         "img_thumb": urls[0].replace(".jpg", ".800x500.jpg")}]
 
 
 def test_photos_uploaded_at_once_agree_on_the_first(landlord, new_client):
@@ -317,7 +319,8 @@ def test_search_defaults_paging_and_item_fields(market, client, db_conn):
     assert search(client, p=10**17)["data"] == []
     item = next(h for h in search(client, aid=1, sk="booking")["data"] if h["house_id"] == market[0])
     assert item == {"house_id": market[0], "title": "房源0", "price": 10000, "room_count": 2,
-                    "address": HOUSE_FIELDS["address"], "order_count": 2, "avatar": None, "image_url": None}
+                    "address": HOUSE_FIELDS["address"], "order_count": 2, "avatar": None, "image_url": None,
+                    "avatar_thumb": None, "image_thumb": None}
     empty = search(client, aid=16)
     assert (empty["data"], empty["total_page"]) == ([], 0)
 
@@ -404,7 +407,8 @@ def test_a_photo_is_visible_on_the_next_cached_read(landlord, client):
     url = upload_photo(landlord, house_id)["url"]
     listed, data, home = cached_views(client, house_id)
     assert (listed["data"][0]["image_url"], data["images"]) == (url, [url])
-    assert home["houses"] == [{"house_id": house_id, "title": HOUSE_FIELDS["title"], "img_url": url}]
+    assert home["houses"] == [{"house_id": house_id, "title": HOUSE_FIELDS["title"], "img_url": url,
+                               "img_thumb": url.replace(".jpg", ".800x500.jpg")}]
 
 
 def test_landlord_rename_and_avatar_are_visible_on_the_next_cached_read(landlord, client):

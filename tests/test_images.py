@@ -1,11 +1,15 @@
 """The image pipeline through both uploads, the avatar and a house photo: only pixels are
 stored, each use decodes a bounded number of pixels, and a user's uploads per hour are limited."""
+import subprocess
+import sys
+
 import pytest
 from PIL import Image
 
-from tests.conftest import ServerProcess
-from tests.helpers import (encode_image, fetch_image, image_bytes, png_claiming_size,
-                           publish_house, register, upload_avatar, upload_photo)
+from tests.conftest import ROOT, ServerProcess
+from tests.helpers import (book_ok, day, detail, encode_image, fetch_image, image_bytes, my_orders,
+                           png_claiming_size, profile, publish_house, register, search, upload_avatar,
+                           upload_photo)
 
 COMMENT = b"<script>alert(document.cookie)</script>"
 FIELDS = {"avatar": "avatar", "photo": "house_image"}
@@ -87,3 +91,57 @@ def test_uploads_per_hour_are_counted_per_user_across_avatar_and_photos(landlord
         assert upload_avatar(other, image_bytes())["errcode"] == "0"
     finally:
         assert limited.stop() == 0
+
+
+# ---- thumbnails -----------------------------------------------------------------------------
+
+def image_size(client, url):
+    return fetch_image(client, url)[1].size
+
+
+def test_the_lists_carry_thumbnails_in_the_sizes_their_pages_show(landlord, guest, house_id):
+    assert upload_avatar(landlord, image_bytes(size=(300, 200), image_format="JPEG"))["errcode"] == "0"
+    photo = uploaded_url(landlord, "photo", house_id, image_bytes(size=(1600, 1000), image_format="JPEG"))
+    order_id = book_ok(guest, house_id, day(2), day(3))
+
+    # each the least that covers its box: 240x180 for list rows, 800x500 for cards, 160x160 avatars
+    house = detail(guest, house_id)["data"]
+    assert house["images"] == [photo] and image_size(guest, photo) == (1600, 1000)
+    assert [image_size(guest, url) for url in house["image_thumbs"]] == [(288, 180)]
+    assert image_size(guest, house["user_avatar_thumb"]) == (240, 160)
+    [card] = search(guest)["data"]
+    assert image_size(guest, card["image_thumb"]) == (800, 500) and card["image_url"] == photo
+    assert image_size(guest, card["avatar_thumb"]) == (240, 160)
+    [slide] = guest.api("GET", "/api/house/index")["houses"]
+    assert slide["img_thumb"] == card["image_thumb"] and slide["img_url"] == photo
+    [row] = landlord.api("GET", "/api/house/my")["houses"]
+    assert row["img_thumb"] == house["image_thumbs"][0]
+    for client, role in ((guest, "custom"), (landlord, "landlord")):
+        [order] = my_orders(client, role)
+        assert order["order_id"] == order_id
+        assert (order["img_url"], order["img_thumb"]) == (photo, house["image_thumbs"][0])
+    assert image_size(landlord, profile(landlord)["avatar_thumb"]) == (240, 160)
+
+
+def test_a_small_image_is_its_own_thumbnail_never_enlarged(landlord, house_id):
+    uploaded_url(landlord, "photo", house_id, image_bytes(size=(64, 48), image_format="JPEG"))
+    house = detail(landlord, house_id)["data"]
+    assert image_size(landlord, house["image_thumbs"][0]) == (64, 48)
+    assert profile(landlord)["avatar_thumb"] is None  # no avatar, no thumbnail
+
+
+def test_thumbnails_of_images_stored_before_them_are_made_by_the_script(server, landlord, house_id):
+    photo = uploaded_url(landlord, "photo", house_id, image_bytes(size=(1000, 800), image_format="JPEG"))
+    avatar = upload_avatar(landlord, image_bytes(size=(400, 400), image_format="JPEG"))["data"]
+    thumbnails = [detail(landlord, house_id)["data"]["image_thumbs"][0], profile(landlord)["avatar_thumb"]]
+    files = [server.media_root / url.split("/media/", 1)[1] for url in thumbnails]
+    made = [file.read_bytes() for file in files]
+    for file in files:
+        file.unlink()  # as if stored before thumbnails existed
+    assert [landlord.get(url).status_code for url in thumbnails] == [404, 404]
+    result = subprocess.run([sys.executable, "-m", "scripts.make_thumbnails"], cwd=ROOT, env=server.env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "thumbnails made for 2 images, 0 failed" in result.stderr
+    assert [file.read_bytes() for file in files] == made
+    assert image_size(landlord, photo) == (1000, 800) and image_size(landlord, avatar) == (400, 400)

@@ -29,7 +29,7 @@ def test_booking_computes_inclusive_nights_and_amount(guest, house_id):
     assert order["days"] == 3 and order["amount"] == 3 * PRICE_FEN
     assert order["status"] == 0 and order["comment"] is None
     datetime.datetime.strptime(order["ctime"], "%Y-%m-%d %H:%M:%S")
-    assert set(order) == {"order_id", "house_id", "title", "img_url", "start_date", "end_date",
+    assert set(order) == {"order_id", "house_id", "title", "img_url", "img_thumb", "start_date", "end_date",
                           "ctime", "days", "amount", "status", "comment", "actions"}
 
 
@@ -237,9 +237,12 @@ def test_lists_need_login(client):
 # ---- caches see every order change ----------------------------------------------------------
 
 def free_houses(client, first, last):
-    """The houses of area 2 that the cached search finds free from `first` to `last`."""
-    found = search(client, "/api/house/list2", aid=2, sd=first.isoformat(), ed=last.isoformat())
-    return [h["house_id"] for h in found["data"]]
+    """The houses of area 2 that the search finds free from `first` to `last`: the cached and
+    the uncached search must agree."""
+    found = [[h["house_id"] for h in search(client, url, aid=2, sd=first.isoformat(), ed=last.isoformat())["data"]]
+             for url in ("/api/house/list2", "/api/house/list")]
+    assert found[0] == found[1], found
+    return found[0]
 
 
 def test_every_order_change_is_visible_on_the_next_cached_read(landlord, guest, house_id, db_conn):

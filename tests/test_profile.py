@@ -70,7 +70,7 @@ def test_anonymous_avatar_upload_needs_a_login(client):
 
 def test_new_user_profile(client, user):
     assert profile(client) == {"user_id": user["user_id"], "name": MOBILE, "mobile": MOBILE,
-                               "avatar": None, "real_name_verified": False}
+                               "avatar": None, "avatar_thumb": None, "real_name_verified": False}
 
 
 # ---- avatar ---------------------------------------------------------------------------------

@@ -4,13 +4,15 @@ of its own. Its anonymous clients may read PUBLIC_BUCKET only, as a bucket serve
 would be configured; every other bucket needs a signed URL."""
 import contextlib
 import io
+import subprocess
+import sys
 import urllib.parse
 
 import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import ApiClient, ServerProcess
+from tests.conftest import ROOT, ApiClient, ServerProcess
 from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, detail, encode_image, profile, publish_house, register,
                            upload_avatar, upload_photo, verify_identity)
 from tests.stores import PrivateS3
@@ -110,6 +112,10 @@ def test_avatar_and_photo_are_stored_in_the_bucket_and_served_from_it(site, s3, 
 
     house = detail(site_landlord, house_id)["data"]
     assert (house["user_avatar"], house["images"]) == (avatar_url, [photo_url])
+    # the thumbnails the pages show are objects beside them
+    assert served_image(house["user_avatar_thumb"]).size == (213, 160)
+    [photo_thumb] = house["image_thumbs"]
+    assert photo_thumb.startswith(base_url) and served_image(photo_thumb, "image/webp").size == (40, 30)
     # Python serves no /media/ for this backend.
     assert site_landlord.get("/media/" + photo_url.removeprefix(base_url)).status_code == 404
 
@@ -123,7 +129,7 @@ def test_the_same_bytes_twice_are_one_object(site, s3, site_landlord, redis_clie
     finally:
         guest.close()
     assert len(set(urls)) == 1
-    assert object_count(s3, PUBLIC_BUCKET) == before + 1
+    assert object_count(s3, PUBLIC_BUCKET) == before + 2  # the image and its thumbnail
 
 
 def test_s3_unreachable_answers_4301_stores_nothing_and_recovers(site, s3, site_landlord, db_conn):
@@ -166,7 +172,7 @@ def test_signed_urls_open_a_private_bucket_the_server_created(server, s3, redis_
         assert served_image(url).size == (512, 384)
         assert httpx.get(url.split("?")[0], timeout=10).status_code == 403  # unsigned: refused
         assert served_image(profile(client)["avatar"]).size == (512, 384)  # signed anew for each answer
-    assert object_count(s3, bucket) == 1
+    assert object_count(s3, bucket) == 2  # the avatar and its thumbnail
 
 
 def test_signed_urls_must_outlive_cached_pages(server, s3):
@@ -192,4 +198,18 @@ def test_a_server_started_while_s3_is_down_makes_the_bucket_once_it_is_up(server
         with late:
             body = upload_avatar(client, jpeg("pink"))
             assert body["errcode"] == "0", body
-            assert object_count(late, bucket) == 1
+            assert object_count(late, bucket) == 2
+
+
+def test_the_script_makes_the_thumbnails_of_images_stored_before_them(site, s3, site_landlord):
+    body = upload_avatar(site_landlord, jpeg("coral", size=(320, 320)))
+    assert body["errcode"] == "0", body
+    thumbnail = profile(site_landlord)["avatar_thumb"]
+    key = thumbnail.removeprefix(f"{s3.url}/{PUBLIC_BUCKET}/")
+    with contextlib.closing(s3.client()) as client:
+        client.delete_object(Bucket=PUBLIC_BUCKET, Key=key)  # as if stored before thumbnails existed
+    assert httpx.get(thumbnail, timeout=10).status_code == 404
+    result = subprocess.run([sys.executable, "-m", "scripts.make_thumbnails"], cwd=ROOT, env=site.env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert served_image(thumbnail).size == (160, 160)

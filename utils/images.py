@@ -38,11 +38,18 @@ DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 
 @dataclasses.dataclass(frozen=True)
 class ImageUse:
-    """What one kind of upload is for: its form field, the largest side it is stored with, and
-    the most pixels decoded to make it (after a JPEG's reduced-scale decoding)."""
+    """What one kind of upload is for: its form field, the largest side it is stored with, the
+    most pixels decoded to make it (after a JPEG's reduced-scale decoding), and the boxes
+    (width, height) of the smaller copies the pages show, each the least that covers its box."""
     field: str
     max_side: int
     max_decoded_pixels: int
+    thumbnails: tuple = ()
+
+
+def thumbnail_name(box):
+    """How a thumbnail's box is named in its key and in `Media.url`: "240x180"."""
+    return f"{box[0]}x{box[1]}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,6 +58,7 @@ class PreparedImage:
     extension: str  # "jpg" or "webp"
     width: int
     height: int
+    thumbnails: dict = dataclasses.field(default_factory=dict)  # thumbnail_name -> bytes
 
 
 class ImagePipeline:
@@ -79,6 +87,13 @@ class ImagePipeline:
             error.param = use.field
             raise
 
+    async def thumbnails(self, content, use):
+        """The thumbnails of `use` for an image this pipeline stored before its use had them:
+        {thumbnail_name: bytes}."""
+        async with self.decoding:
+            return await asyncio.get_running_loop().run_in_executor(
+                self.executor, functools.partial(_thumbnails_of_stored, content, use))
+
 
 def _reencode(data, use):
     try:
@@ -104,12 +119,35 @@ def _reencode(data, use):
     # convert() copies `info`, and the JPEG encoder writes the comment it finds there (a JPEG's
     # COM segment, a GIF's comment extension): only pixels may leave.
     image.info.clear()
+    return PreparedImage(_encoded(image, transparent), "webp" if transparent else "jpg", image.width,
+                         image.height, _thumbnails(image, use.thumbnails, transparent))
+
+
+def _thumbnails_of_stored(content, use):
+    with Image.open(io.BytesIO(content), formats=("JPEG", "WEBP")) as image:
+        image.load()
+        transparent = image.mode == "RGBA"
+        return _thumbnails(image.convert("RGBA" if transparent else "RGB"), use.thumbnails, transparent)
+
+
+def _thumbnails(image, boxes, transparent):
+    """`image` scaled down to cover each box, encoded as the image itself is."""
+    made = {}
+    for box in boxes:
+        ratio = min(1, max(box[0] / image.width, box[1] / image.height))
+        size = (max(1, round(image.width * ratio)), max(1, round(image.height * ratio)))
+        made[thumbnail_name(box)] = _encoded(image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+                                             if ratio < 1 else image, transparent)
+    return made
+
+
+def _encoded(image, transparent):
     out = io.BytesIO()
     if transparent:
         image.save(out, "WEBP", quality=WEBP_QUALITY)
     else:
         image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return PreparedImage(out.getvalue(), "webp" if transparent else "jpg", image.width, image.height)
+    return out.getvalue()
 
 
 def _fitted(size, max_side):

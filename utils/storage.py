@@ -41,6 +41,13 @@ def content_key(content, extension):
     return f"{digest[:2]}/{digest}.{extension}"
 
 
+def thumbnail_key(key, name):
+    """Where the thumbnail `name` of the image stored at `key` is stored: beside it,
+    `ab/<sha256>.240x180.jpg`. It is made from that image only, so it never changes either."""
+    stem, dot, extension = key.rpartition(".")
+    return f"{stem}.{name}{dot}{extension}"
+
+
 def save_failed(key, error):
     """The answer to a write the storage refused (logged with its cause)."""
     log.error("media storage: cannot write %s: %s", key, error)
@@ -64,12 +71,21 @@ class LocalStorage:
     async def save(self, content, extension):
         """Store `content` and return its key; ApiError(THIRDERR) when it cannot be written."""
         key = content_key(content, extension)
+        await self.put(key, content)
+        return key
+
+    async def put(self, key, content):
+        """Store `content` at `key` (a thumbnail's); ApiError(THIRDERR) when it cannot be written."""
         try:
             await asyncio.get_running_loop().run_in_executor(
                 self.executor, functools.partial(self._write, key, content))
         except OSError as error:
             raise save_failed(key, error) from None
-        return key
+
+    async def load(self, key):
+        """The bytes stored at `key`."""
+        with open(os.path.join(self.root, key), "rb") as file:
+            return file.read()
 
     def url(self, key):
         return self.base_url + key
@@ -156,6 +172,11 @@ class S3Storage:
     async def save(self, content, extension):
         """Store `content` and return its key; ApiError(THIRDERR) when it cannot be written."""
         key = content_key(content, extension)
+        await self.put(key, content)
+        return key
+
+    async def put(self, key, content):
+        """Store `content` at `key` (a thumbnail's); ApiError(THIRDERR) when it cannot be written."""
         try:
             try:
                 await self._put(key, content)
@@ -167,7 +188,12 @@ class S3Storage:
                 await self._put(key, content)
         except (BotoCoreError, ClientError) as error:
             raise save_failed(key, error) from None
-        return key
+
+    async def load(self, key):
+        """The bytes stored at `key`."""
+        answer = await self.client.get_object(Bucket=self.bucket, Key=key)
+        async with answer["Body"] as body:
+            return await body.read()
 
     def url(self, key):
         if not self._signer:

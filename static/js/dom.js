@@ -54,15 +54,27 @@ export const ICONS = {
   calendar: "M4 6h16v15H4zM4 10h16M8 3v5M16 3v5",
 };
 
-// An <img> for a URL from the API, or a neutral placeholder when there is none.
-export function photo(url, alt, className = "photo") {
-  if (!url) return h("div", { class: `${className} photo-empty`, role: "img", "aria-label": alt }, icon(ICONS.house));
-  return h("img", { class: className, src: url, alt, loading: "lazy" });
+// An <img> for a URL from the API, or a neutral placeholder when there is none. `alt` is ""
+// where the text beside it already says what it shows. A thumbnail (`url`) that is missing, as
+// for an image stored before thumbnails were made, gives way to the whole image (`full`).
+export function photo(url, alt, className = "photo", full = null) {
+  if (!url && !full) return placeholder("div", `${className} photo-empty`, alt, ICONS.house);
+  return picture(url, full, { class: className, alt, loading: "lazy" });
 }
 
-export function avatar(url, alt = "头像", className = "avatar") {
-  if (!url) return h("span", { class: `${className} avatar-empty`, role: "img", "aria-label": alt }, icon(ICONS.user));
-  return h("img", { class: className, src: url, alt });
+export function avatar(url, alt = "头像", className = "avatar", full = null) {
+  if (!url && !full) return placeholder("span", `${className} avatar-empty`, alt, ICONS.user);
+  return picture(url, full, { class: className, alt });
+}
+
+function picture(url, full, props) {
+  const img = h("img", { ...props, src: url || full });
+  if (url && full && url !== full) img.addEventListener("error", () => { img.src = full; }, { once: true });
+  return img;
+}
+
+function placeholder(tag, className, alt, path) {
+  return h(tag, alt ? { class: className, role: "img", "aria-label": alt } : { class: className }, icon(path));
 }
 
 // Money arrives as integer fen.

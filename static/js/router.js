@@ -1,13 +1,20 @@
-// Hash routing (#/path?query), so the server needs no fallback for deep links.
+// Hash routing (#/path?query), so the server needs no fallback for deep links. Each page's
+// module is loaded the first time its route is shown.
 import { h, replace } from "./dom.js";
 
 const routes = [];
 const leaveHandlers = [];
 let layout = () => {};
+let shown = 0;
 
-export function addRoute(pattern, page, { title, back = null }) {
-  routes.push({ pattern, page, title, back });
+// `load` resolves to the page: an async function of the page's context.
+export function addRoute(pattern, load, { title, back = null }) {
+  routes.push({ pattern, load, title, back });
 }
+
+// The page's one h1 (in the header), where focus goes after a route change: a screen reader
+// reads the new page's title, and the next Tab starts from the top of the new page.
+export const PAGE_TITLE_ID = "page-title";
 
 export function setLayout(renderHeader) {
   layout = renderHeader;
@@ -63,8 +70,11 @@ export async function render() {
     query: where.query,
     onLeave: (handler) => leaveHandlers.push(handler),
   };
+  const first = shown === 0;
+  const mine = ++shown;
   try {
-    await route.page(context);
+    await (await route.load())(context);
+    if (!first && mine === shown) document.getElementById(PAGE_TITLE_ID)?.focus();
   } catch (error) {
     if (error && error.redirected) return;
     console.error(error);

@@ -4,6 +4,8 @@ import { h, icon, ICONS, replace, todayISO } from "./dom.js";
 
 // A form's fields by request-argument name, each with an error line right under it, so an
 // error from the server lands next to the field it concerns ("_form" is the form as a whole).
+// The hint and the error line describe their field (aria-describedby): a screen reader reads
+// them with it.
 export class Fields {
   constructor() {
     this.controls = new Map();
@@ -15,12 +17,14 @@ export class Fields {
     this.controls.set(name, control);
     control.name = control.name || name;
     if (!control.id) control.id = `field-${name}`;
-    const error = h("p", { class: "field-error", role: "alert", "data-error-for": name });
+    const error = h("p", { class: "field-error", role: "alert", id: `${control.id}-error`, "data-error-for": name });
     this.errors.set(name, error);
+    const hintLine = hint ? h("p", { class: "field-hint", id: `${control.id}-hint` }, hint) : null;
+    control.setAttribute("aria-describedby", [hintLine?.id, error.id].filter(Boolean).join(" "));
     return h("div", { class: "field" },
       h("label", { for: control.id }, label),
       extra ? h("div", { class: "field-inline" }, control, extra) : control,
-      hint ? h("p", { class: "field-hint" }, hint) : null,
+      hintLine,
       error);
   }
 
@@ -95,16 +99,50 @@ export function toast(text) {
   setTimeout(() => note.remove(), 2600);
 }
 
-// A modal asking for confirmation (and maybe some input). `onConfirm` may throw an ApiError:
-// its message is shown in the dialog, which stays open.
-export function openDialog({ title, body, confirmText = "确定", onConfirm, onLeave }) {
+let dialogCount = 0;
+
+// A modal asking for confirmation (and maybe some input), with buttons that say what they do:
+// `keepText` leaves things as they are, `confirmText` acts. Focus starts in the input if there
+// is one, else on the safe choice; it stays inside until the dialog closes (Esc, the keep
+// button, a click beside it, or success), then returns to the element that opened it, or to
+// `focusAfter()` when that element is gone. `onConfirm` may throw an ApiError: its message is
+// shown in the dialog, which stays open.
+export function openDialog({ title, body, keepText = "返回", confirmText, onConfirm, onLeave, focusAfter }) {
+  const opener = document.activeElement;
+  const titleId = `dialog-title-${++dialogCount}`;
   const error = h("p", { class: "field-error", role: "alert" });
+  const keep = h("button", { class: "btn", type: "button" }, keepText);
   const confirm = h("button", { class: "btn btn-primary", type: "submit" }, confirmText);
-  const close = () => overlay.remove();
-  const form = h("form", { class: "dialog", role: "dialog", "aria-modal": "true", "aria-label": title, novalidate: true },
-    h("h2", {}, title), body || null, error,
-    h("div", { class: "dialog-actions" },
-      h("button", { class: "btn", type: "button", onclick: close }, "取消"), confirm));
+  const form = h("form", { class: "dialog-body", novalidate: true },
+    h("h2", { id: titleId }, title), body || null, error,
+    h("div", { class: "dialog-actions" }, keep, confirm));
+  const dialog = h("dialog", { class: "dialog", "aria-labelledby": titleId }, form);
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    dialog.close();
+    dialog.remove();
+    (opener?.isConnected ? opener : focusAfter?.())?.focus();
+  };
+  keep.addEventListener("click", close);
+  dialog.addEventListener("cancel", (event) => { // Esc
+    event.preventDefault();
+    close();
+  });
+  dialog.addEventListener("click", (event) => event.target === dialog && close()); // the backdrop
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const stops = [...dialog.querySelectorAll("button, textarea, input, select, a[href]")].filter((el) => !el.disabled);
+    const [first, last] = [stops[0], stops[stops.length - 1]];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";
@@ -117,10 +155,10 @@ export function openDialog({ title, body, confirmText = "确定", onConfirm, onL
       }
     });
   });
-  const overlay = h("div", { class: "overlay", onclick: (event) => event.target === overlay && close() }, form);
-  document.body.append(overlay);
+  document.body.append(dialog);
   onLeave(close);
-  (form.querySelector("textarea, input") || confirm).focus();
+  dialog.showModal();
+  (form.querySelector("textarea, input") || keep).focus();
 }
 
 let areaCache = null;
@@ -143,13 +181,14 @@ export function areaOptions(select, list, selected, emptyLabel) {
 }
 
 // First night and last night (inclusive), as the search and the booking both understand them.
+// Neither date ever changes what was typed in the other: a last night before the first is
+// reported (`problem`), not corrected, since typing a date passes through other dates.
 export function datePair(startValue, endValue, { startLabel = "入住日期", endLabel = "最后一晚" } = {}) {
   const today = todayISO();
   const start = h("input", { type: "date", id: "date-start", name: "sd", min: today, value: startValue });
   const end = h("input", { type: "date", id: "date-end", name: "ed", min: startValue || today, value: endValue });
   start.addEventListener("change", () => {
     end.min = start.value || today;
-    if (start.value && end.value && end.value < start.value) end.value = start.value;
   });
   const element = h("div", { class: "date-pair" },
     h("div", { class: "field" }, h("label", { for: "date-start" }, startLabel), start),

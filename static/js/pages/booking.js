@@ -33,15 +33,19 @@ export async function bookingPage({ view, params, query }) {
     submit.disabled = Boolean(message) || !count;
   }
 
-  // The last night follows the first when the house needs a minimum stay.
+  // Until the guest picks the last night, it follows the first at the house's shortest stay.
+  // Typing a date passes through other dates (each digit of the year): following each of them
+  // keeps the suggestion right, and nothing the guest typed is ever replaced.
+  let lastNightTyped = Boolean(lastNight);
+  dates.end.addEventListener("input", () => { lastNightTyped = Boolean(dates.end.value); });
   dates.start.addEventListener("change", () => {
-    if (dates.start.value && !dates.end.value) dates.end.value = addDays(dates.start.value, house.min_days - 1);
+    if (!lastNightTyped && isISODate(dates.start.value)) dates.end.value = addDays(dates.start.value, house.min_days - 1);
   });
   [dates.start, dates.end].forEach((input) => input.addEventListener("change", check));
   [dates.start, dates.end].forEach((input) => input.addEventListener("input", check));
 
-  const form = h("form", { class: "card booking-form" },
-    h("h3", {}, "选择日期"), dates.element,
+  const form = h("form", { class: "card booking-form", "aria-labelledby": "booking-dates" },
+    h("h3", { id: "booking-dates" }, "选择日期"), dates.element,
     h("p", { class: "muted" }, `入住晚数按首晚到最后一晚计算（含首尾），本房源可订${stayLimits(house)}。`),
     h("dl", { class: "booking-summary" },
       h("dt", {}, "单价"), h("dd", {}, `${yuan(house.price)}/晚`),
@@ -72,7 +76,7 @@ export async function bookingPage({ view, params, query }) {
   const own = session.user && Number(session.user.user_id) === Number(house.user_id);
   replace(view, h("div", { class: "booking" },
     h("section", { class: "card booking-house" },
-      photo(house.images[0], house.title, "booking-photo"),
+      photo(house.image_thumbs?.[0], "", "booking-photo", house.images[0]),
       h("div", {}, h("h2", { "data-testid": "house-title" }, house.title), h("p", { class: "price" }, `${yuan(house.price)}/晚`))),
     own ? h("p", { class: "alert" }, "这是您自己的房源，不能预订") : form));
   check();

@@ -7,8 +7,9 @@ import { emptyState, linkButton } from "../widgets.js";
 function gallery(images, title) {
   if (!images.length) return h("div", { class: "gallery" }, photo(null, title, "gallery-photo"));
   const counter = h("span", { class: "gallery-counter" }, `1/${images.length}`);
-  const strip = h("div", { class: "gallery-strip" },
-    images.map((url, index) => h("img", { class: "gallery-photo", src: url, alt: `${title} 第${index + 1}张` })));
+  // Focusable, so that the arrow keys scroll it as a swipe does.
+  const strip = h("div", { class: "gallery-strip", tabindex: "0", role: "group", "aria-label": `房屋照片，共${images.length}张` },
+    images.map((url, index) => h("img", { class: "gallery-photo", src: url, alt: `第${index + 1}张照片` })));
   strip.addEventListener("scroll", () => {
     counter.textContent = `${Math.round(strip.scrollLeft / Math.max(strip.clientWidth, 1)) + 1}/${images.length}`;
   }, { passive: true });
@@ -73,12 +74,12 @@ export async function housePage({ view, params, query }) {
           h("p", { class: "house-detail-price" }, h("strong", {}, yuan(house.price)), " / 晚"),
           h("p", { class: "muted" }, house.address)),
         h("section", { class: "card landlord" },
-          avatar(house.user_avatar, "房东头像", "avatar avatar-lg"),
+          avatar(house.user_avatar_thumb, "", "avatar avatar-lg", house.user_avatar),
           h("div", {}, h("p", { class: "muted" }, "房东"), h("strong", { "data-testid": "landlord-name" }, house.user_name))),
         h("section", { class: "card" }, h("h3", {}, "房屋信息"), facts(house)),
         h("section", { class: "card" }, h("h3", {}, "配套设施"), facilityGrid(house.facilities)),
         h("section", { class: "card" }, h("h3", {}, `评价（${house.comments.length}）`), comments(house.comments))),
-      h("aside", { class: "book-bar" },
+      h("section", { class: "book-bar", "aria-label": "预订" },
         h("div", { class: "book-bar-price" }, h("strong", {}, yuan(house.price)), h("span", {}, "/晚 · " + stayLimits(house))),
         action))));
 }

@@ -52,5 +52,4 @@ export async function loginPage({ view, query }) {
     });
   });
   replace(view, form);
-  fields.controls.get("mobile").focus();
 }

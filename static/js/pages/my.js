@@ -19,15 +19,15 @@ export async function myPage({ view }) {
   }).catch((error) => toast(error.errmsg)));
   replace(view, h("div", { class: "my" },
     h("section", { class: "card my-head" },
-      avatar(profile.avatar, "我的头像", "avatar avatar-xl"),
+      avatar(profile.avatar_thumb, "我的头像", "avatar avatar-xl", profile.avatar),
       h("div", {},
         h("h2", { "data-testid": "my-name" }, profile.name),
         h("p", { class: "muted", "data-testid": "my-mobile" }, profile.mobile))),
-    h("ul", { class: "card menu" },
+    h("ul", { class: "card menu", "aria-label": "我的账号" },
       menuLink("/profile", "个人信息", "头像、用户名"),
       menuLink("/orders", "我的订单"),
       menuLink("/auth", "实名认证", profile.real_name_verified ? "已认证" : "未认证")),
-    h("ul", { class: "card menu" },
+    h("ul", { class: "card menu", "aria-label": "我是房东" },
       menuLink("/my/houses", "我的房源"),
       menuLink("/lorders", "客户订单", "房东接单")),
     logout));

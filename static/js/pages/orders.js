@@ -1,7 +1,7 @@
 // Orders, as the guest (review, cancel) or as the landlord (accept, reject with a reason).
 import { api } from "../api.js";
 import { h, photo, replace, yuan } from "../dom.js";
-import { emptyState, linkButton, openDialog, toast } from "../widgets.js";
+import { busy, emptyState, linkButton, openDialog, toast } from "../widgets.js";
 
 const STATUS = {
   0: ["待接单", "wait"],
@@ -14,15 +14,11 @@ const STATUS = {
 const COMMENT_MAX = 1000;
 const REASON_MAX = 256;
 
-function textArea(placeholder, maxlength) {
-  return h("textarea", { rows: 4, maxlength, placeholder, required: true });
-}
-
 // Asks for a text (review, reason), posts it, and reloads the list on success.
-function askText({ title, placeholder, maxlength, confirmText, url, field, order, reload, onLeave, done }) {
-  const input = textArea(placeholder, maxlength);
+function askText({ title, placeholder, maxlength, confirmText, url, field, order, reload, onLeave, done, focusAfter }) {
+  const input = h("textarea", { rows: 4, maxlength, placeholder, required: true, "aria-label": title });
   openDialog({
-    title, body: input, confirmText, onLeave,
+    title, body: input, confirmText, onLeave, focusAfter,
     onConfirm: async () => {
       const text = input.value.trim();
       if (!text) throw new Error("请填写内容");
@@ -33,9 +29,9 @@ function askText({ title, placeholder, maxlength, confirmText, url, field, order
   });
 }
 
-function confirmAction({ title, url, order, reload, onLeave, done }) {
+function confirmAction({ title, keepText, confirmText, url, order, reload, onLeave, done, focusAfter }) {
   openDialog({
-    title, body: h("p", {}, order.title), onLeave,
+    title, body: h("p", {}, order.title), keepText, confirmText, onLeave, focusAfter,
     onConfirm: async () => {
       await api("POST", url, { json: { order_id: order.order_id } });
       toast(done);
@@ -45,9 +41,12 @@ function confirmAction({ title, url, order, reload, onLeave, done }) {
 }
 
 // The buttons of the actions the server lists for this order and viewer (`order.actions`),
-// in the order they are shown; the server alone decides which apply now.
+// in the order they are shown; the server alone decides which apply now. Each dialog's buttons
+// say what they do, and focus starts on the one that changes nothing.
 const ACTION_BUTTONS = [
-  ["cancel", "取消订单", "", (shared) => confirmAction({ ...shared, title: "确定取消这个订单吗？", url: "/api/order/cancel", done: "订单已取消" })],
+  ["cancel", "取消订单", "", (shared) => confirmAction({
+    ...shared, title: "取消这个订单吗？", keepText: "保留订单", confirmText: "取消订单", url: "/api/order/cancel", done: "订单已取消",
+  })],
   ["comment", "发表评价", "btn-primary", (shared) => askText({
     ...shared, title: "评价这次入住", placeholder: `说说这次入住的感受（${COMMENT_MAX}字以内）`, maxlength: COMMENT_MAX,
     confirmText: "提交评价", url: "/api/order/comment", field: "comment", done: "感谢您的评价",
@@ -56,14 +55,18 @@ const ACTION_BUTTONS = [
     ...shared, title: "拒绝这个订单", placeholder: `告诉房客拒单的原因（${REASON_MAX}字以内）`, maxlength: REASON_MAX,
     confirmText: "确定拒单", url: "/api/order/reject", field: "reject_reason", done: "已拒单",
   })],
-  ["accept", "接单", "btn-primary", (shared) => confirmAction({ ...shared, title: "确定接下这个订单吗？", url: "/api/order/accept", done: "已接单" })],
+  ["accept", "接单", "btn-primary", (shared) => confirmAction({
+    ...shared, title: "接下这个订单吗？", keepText: "暂不接单", confirmText: "接单", url: "/api/order/accept", done: "已接单",
+  })],
 ];
 
 function actions(order, role, context) {
   const allowed = new Set(order.actions || []);
-  const shared = { order, ...context };
+  // After the action the order's card is drawn anew: focus goes to its title.
+  const focusAfter = () => document.querySelector(`[data-order-id="${Number(order.order_id)}"] .house-title`);
+  const shared = { order, focusAfter, ...context };
   const buttons = ACTION_BUTTONS.filter(([name]) => allowed.has(name)).map(([, text, className, open]) =>
-    h("button", { class: `btn ${className}`, type: "button", onclick: () => open(shared) }, text));
+    h("button", { class: `btn ${className}`, type: "button", onclick: () => open(shared), "aria-describedby": `order-${Number(order.order_id)}-title` }, text));
   // An accepted stay still ahead has nothing to do yet: say when the review opens.
   if (!buttons.length && role === "custom" && order.status === 3) {
     return [h("span", { class: "muted", "data-testid": "review-later" }, "离店后可评价")];
@@ -84,27 +87,65 @@ function orderCard(order, role, context) {
       h("span", { class: "muted small" }, `订单号 ${order.order_id} · ${order.ctime}`),
       h("span", { class: `status status-${tone}`, "data-testid": "order-status" }, label)),
     h("a", { class: "order-house", href: `#/house/${Number(order.house_id)}` },
-      photo(order.img_url, order.title, "order-photo"),
+      photo(order.img_thumb, "", "order-photo", order.img_url),
       h("div", {},
-        h("h3", { class: "house-title" }, order.title),
+        h("h2", { class: "house-title", id: `order-${Number(order.order_id)}-title`, tabindex: "-1" }, order.title),
         h("p", {}, `${order.start_date} 至 ${order.end_date} · 共${order.days}晚`),
         h("p", { class: "price" }, `合计 ${yuan(order.amount)}`))),
     commentLine(order, role),
     h("div", { class: "order-actions" }, actions(order, role, context)));
 }
 
+// The orders come a page at a time; "more" fetches the next. After an action the pages shown so
+// far are fetched again, so the changed order is shown as the server now has it, in its place.
 export async function ordersPage({ view, onLeave }, role) {
   const list = h("div", { class: "orders-list" });
-  const tab = (href, text, active) => h("a", { class: active ? "tab active" : "tab", href: "#" + href }, text);
+  const footer = h("div", { class: "list-footer" });
+  const tab = (href, text, active) => h("a", { class: "tab", href: "#" + href, "aria-current": active ? "page" : null }, text);
   replace(view, h("div", { class: "orders" },
-    h("nav", { class: "tabs" }, tab("/orders", "我的订单", role === "custom"), tab("/lorders", "客户订单", role === "landlord")),
-    list));
-  async function reload() {
-    const { orders } = await api("GET", `/api/order/my?role=${role}`);
+    h("nav", { class: "tabs", "aria-label": "订单类型" }, tab("/orders", "我的订单", role === "custom"), tab("/lorders", "客户订单", role === "landlord")),
+    list, footer));
+  let pages = 0;
+  let totalPages = 0;
+
+  async function fetchPages(count) {
+    const orders = [];
+    for (let p = 1; p <= count; p += 1) {
+      const body = await api("GET", `/api/order/my?role=${role}&p=${p}`);
+      orders.push(...body.orders);
+      totalPages = body.total_page;
+      if (p >= totalPages) break;
+    }
+    return orders;
+  }
+
+  function show(orders) {
     replace(list, orders.length
-      ? h("ul", { class: "order-list", "data-testid": "orders" }, orders.map((order) => orderCard(order, role, { reload, onLeave })))
+      ? h("ul", { class: "order-list", "data-testid": "orders", "aria-label": role === "custom" ? "我的订单" : "客户订单" },
+        orders.map((order) => orderCard(order, role, { reload, onLeave })))
       : emptyState(role === "custom" ? "还没有订单，去找个好房子吧" : "还没有房客下单",
         role === "custom" ? linkButton("/search", "去找房") : null));
+    replace(footer, pages < totalPages ? h("button", { class: "btn btn-block", type: "button", onclick: more }, "加载更多订单") : null);
   }
+
+  async function reload() {
+    show(await fetchPages(Math.max(pages, 1)));
+  }
+
+  function more(event) {
+    const button = event.currentTarget;
+    busy(button, async () => {
+      const shown = list.querySelectorAll(".order").length;
+      const body = await api("GET", `/api/order/my?role=${role}&p=${pages + 1}`);
+      pages += 1;
+      totalPages = body.total_page;
+      list.querySelector(".order-list").append(...body.orders.map((order) => orderCard(order, role, { reload, onLeave })));
+      if (pages >= totalPages) footer.replaceChildren();
+      // The first new order's title, so that the keyboard goes on from there.
+      list.querySelectorAll(".order .house-title")[shown]?.focus();
+    }).catch((error) => error.redirected || toast(error.errmsg));
+  }
+
+  pages = 1;
   await reload();
 }

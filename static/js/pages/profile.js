@@ -7,7 +7,7 @@ export async function profilePage({ view, onLeave }) {
   const profile = (await api("GET", "/api/profile")).data;
 
   const avatarFields = new Fields();
-  const avatarSlot = h("div", { class: "avatar-preview", "data-testid": "avatar-preview" }, avatar(profile.avatar, "我的头像", "avatar avatar-xl"));
+  const avatarSlot = h("div", { class: "avatar-preview", "data-testid": "avatar-preview" }, avatar(profile.avatar_thumb, "我的头像", "avatar avatar-xl", profile.avatar));
   const file = h("input", { type: "file", accept: "image/jpeg,image/png,image/gif,image/webp", class: "file-input" });
   const upload = h("button", { class: "btn btn-primary", type: "submit", disabled: true }, "上传头像");
   let previewUrl = null;
@@ -21,7 +21,7 @@ export async function profilePage({ view, onLeave }) {
     upload.disabled = !previewUrl;
   });
   const avatarForm = h("form", { class: "card profile-avatar" },
-    h("h3", {}, "头像"), avatarSlot,
+    h("h2", {}, "头像"), avatarSlot,
     avatarFields.row("avatar", "选择图片（JPEG/PNG/GIF/WebP，10MB以内）", file),
     avatarFields.formError, upload);
   avatarFields.onSubmit(avatarForm, () => {
@@ -42,7 +42,7 @@ export async function profilePage({ view, onLeave }) {
   const nameFields = new Fields();
   const save = submitButton("保存用户名");
   const nameForm = h("form", { class: "card", novalidate: true },
-    h("h3", {}, "用户名"),
+    h("h2", {}, "用户名"),
     nameFields.row("name", "用户名", h("input", { type: "text", maxlength: 32, value: profile.name, autocomplete: "nickname" }), { hint: "1-32个字符，不能与他人重复" }),
     nameFields.formError, save);
   nameFields.onSubmit(nameForm, () => {

@@ -4,6 +4,7 @@ import { h, replace } from "../dom.js";
 import { facilityCheckboxes } from "../facilities.js";
 import { navigate } from "../router.js";
 import { areaOptions, areas, busy, Fields, linkButton, submitButton } from "../widgets.js";
+import { needsAuth } from "./my-houses.js";
 
 const MONEY_RE = /^\d+(\.\d{1,2})?$/;
 const COUNT_RE = /^\d+$/;
@@ -61,7 +62,7 @@ function photoStep(view, houseId) {
         body.append("house_image", image);
         try {
           const { url } = await api("POST", "/api/house/image", { form: body });
-          uploaded.append(h("li", {}, h("img", { src: url, alt: image.name })));
+          uploaded.append(h("li", {}, h("img", { src: url, alt: `已上传：${image.name}` })));
         } catch (error) {
           if (error.redirected) return;
           fields.show("house_image", `${image.name}：${error.errmsg}`);
@@ -74,6 +75,11 @@ function photoStep(view, houseId) {
 }
 
 export async function publishPage({ view }) {
+  const profile = (await api("GET", "/api/profile")).data;
+  if (!profile.real_name_verified) {
+    replace(view, needsAuth("/my/houses/new"));
+    return;
+  }
   const fields = new Fields();
   const area = areaOptions(h("select", {}), await areas(), "", "请选择城区");
   const rows = TEXT_FIELDS.map(([name, label, attributes, hint]) =>

@@ -11,7 +11,9 @@ export async function registerPage({ view, query, onLeave }) {
   const next = safeNext(query.get("next"), "/my");
   const fields = new Fields();
   let captchaId = "";
-  const captcha = h("img", { class: "captcha", alt: "图片验证码，点击换一张", title: "看不清？点击换一张", "data-testid": "captcha" });
+  const captcha = h("img", { class: "captcha", alt: "", "data-testid": "captcha" });
+  // A button, so that the keyboard reaches it too; it is named by what it does.
+  const captchaButton = h("button", { class: "captcha-button", type: "button", "aria-label": "换一张图片验证码", title: "看不清？换一张" }, captcha);
   const piccode = h("input", { type: "text", maxlength: 4, autocomplete: "off", placeholder: "图片验证码" });
 
   // A new id per image; the previous one is sent as `pre` so the server forgets it.
@@ -21,11 +23,11 @@ export async function registerPage({ view, query, onLeave }) {
     captcha.src = `/api/piccode?cur=${captchaId}${previous ? "&pre=" + previous : ""}`;
     piccode.value = "";
   }
-  captcha.addEventListener("click", refreshCaptcha);
+  captchaButton.addEventListener("click", refreshCaptcha);
   // A refused captcha (4201: too many from this network) answers JSON, which is no image. Its
   // message comes from asking again: a refused request is not counted.
   captcha.addEventListener("error", async () => {
-    let message = "图片验证码加载失败，请点击图片重试";
+    let message = "图片验证码加载失败，请点击图片换一张";
     try {
       message = (await (await fetch(captcha.src, { credentials: "same-origin" })).json()).errmsg || message;
     } catch {
@@ -78,7 +80,7 @@ export async function registerPage({ view, query, onLeave }) {
   const form = h("form", { class: "card auth-form", novalidate: true },
     h("h2", {}, "注册爱家账号"),
     mobileRow(fields),
-    fields.row("piccode", "图片验证码", piccode, { extra: captcha }),
+    fields.row("piccode", "图片验证码", piccode, { extra: captchaButton, hint: "看不清可点击图片换一张" }),
     fields.row("phonecode", "短信验证码", h("input", { type: "text", inputmode: "numeric", maxlength: 6, autocomplete: "one-time-code", placeholder: "6位短信验证码" }), { extra: smsButton }),
     smsHint,
     fields.row("password", "密码", h("input", { type: "password", autocomplete: "new-password", placeholder: "设置登录密码" })),

@@ -10,11 +10,11 @@ export function houseCard(house, query = "") {
   return h("li", { class: "house-card", "data-house-id": house.house_id },
     h("a", { class: "house-card-link", href: `#/house/${Number(house.house_id)}${query}` },
       h("div", { class: "house-card-photo" },
-        photo(house.image_url, house.title),
+        photo(house.image_thumb, "", "photo", house.image_url),
         h("span", { class: "price-tag" }, yuan(house.price), h("small", {}, "/晚"))),
       h("div", { class: "house-card-body" },
-        avatar(house.avatar, "房东头像", "avatar avatar-landlord"),
-        h("h3", { class: "house-title" }, house.title),
+        avatar(house.avatar_thumb, "", "avatar avatar-landlord", house.avatar),
+        h("h2", { class: "house-title" }, house.title),
         h("p", { class: "house-meta" },
           h("span", {}, `出租${house.room_count}间`), h("span", {}, `${house.order_count}次入住`)),
         h("p", { class: "house-address" }, house.address))));
@@ -32,10 +32,10 @@ export async function searchPage({ view, query, onLeave }) {
     SORTS.map(([key, label]) => h("option", { value: key, selected: key === state.sk }, label)));
   const dates = datePair(state.sd, state.ed);
   const message = h("p", { class: "field-error", role: "alert" });
-  const list = h("ul", { class: "house-list", "data-testid": "results" });
+  const list = h("ul", { class: "house-list", "data-testid": "results", "aria-label": "搜索结果" });
   const footer = h("div", { class: "list-footer" });
   replace(view, h("div", { class: "search" },
-    h("form", { class: "filters card" },
+    h("form", { class: "filters card", "aria-label": "筛选" },
       h("div", { class: "filters-row" },
         h("div", { class: "field" }, h("label", { for: "filter-area" }, "城区"), area),
         h("div", { class: "field" }, h("label", { for: "filter-sort" }, "排序"), sort)),
