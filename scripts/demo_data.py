@@ -641,17 +641,22 @@ async def plan_block(cur, house_count, seed):
 # ---- what the printed guest can try -------------------------------------------------------------
 
 async def showcase(cur, block):
-    """The accounts to try: a house among the first thousand with many reviews and a recent past
-    stay, its landlord, and a finished stay there awaiting the first guest's review, in the free
-    nights just after that stay (every stretch ends with at least 3, and min_days is at most 3).
-    Without any review yet (a handful of houses), the first landlord and guest."""
+    """The accounts to try: a house among the first thousand with reviews, its landlord, and a
+    finished stay there awaiting the first guest's review, in the free nights just after its
+    latest past stay (every stretch ends with at least 3, and min_days is at most 3). Preferred:
+    a landlord with a booking to answer, then a recent past stay, then many reviews. Without any
+    review yet (a handful of houses), the first landlord and guest."""
     guest_id = block.user_base + block.landlords + 1
     accounts = {"password": DEMO_PASSWORD}
     await cur.execute(
-        f"SELECT house_id, SUM(status = {COMPLETE}) AS reviews FROM ih_order"
-        f" WHERE house_id BETWEEN {block.house_base + 1} AND {block.house_base + min(block.houses, 1000)}"
-        f" AND end_date < {block.date(-3)} GROUP BY house_id HAVING reviews > 0"
-        f" ORDER BY MAX(end_date) >= {block.date(-30)} DESC, reviews DESC, house_id LIMIT 1")
+        f"SELECT h.id, past.reviews FROM ih_house h"
+        f" JOIN (SELECT house_id, SUM(status = {COMPLETE}) AS reviews, MAX(end_date) AS latest FROM ih_order"
+        f"       WHERE house_id BETWEEN {block.house_base + 1} AND {block.house_base + min(block.houses, 1000)}"
+        f"       AND end_date < {block.date(-3)} GROUP BY house_id) past ON past.house_id = h.id"
+        f" WHERE past.reviews > 0"
+        f" ORDER BY EXISTS (SELECT 1 FROM ih_house mine JOIN ih_order waiting ON waiting.house_id = mine.id"
+        f"                  WHERE mine.user_id = h.user_id AND waiting.status = {WAIT_ACCEPT}) DESC,"
+        f" past.latest >= {block.date(-30)} DESC, past.reviews DESC, h.id LIMIT 1")
     row = await cur.fetchone()
     if row is None:
         await cur.execute("SELECT mobile FROM ih_user WHERE id IN (%s, %s) ORDER BY id", (block.user_base + 1, guest_id))
