@@ -358,7 +358,8 @@ SELECT {self.user_base} + u.number,
        IF(u.landlord, CONCAT(u.surname, given.name), NULL),
        IF(u.landlord, CONCAT(u.first17, SUBSTRING('{ID_CARD_CHECK_CHARS}', 1 + ({check_sum}) % 11, 1)), NULL),
        u.created_at, u.created_at
-FROM (SELECT seq AS number, seq <= {self.landlords} AS landlord, CONCAT('{DEMO_MOBILE_BLOCK}', LPAD(seq, 6, '0')) AS mobile,
+FROM (SELECT seq AS number, seq <= {self.landlords} AS landlord,
+             CONCAT('{DEMO_MOBILE_BLOCK}', LPAD(seq, 6, '0')) AS mobile,
              SUBSTRING('{SURNAMES}', 1 + {d('surname', 'seq')} % {len(SURNAMES)}, 1) AS surname,
              {d('naming', 'seq')} AS naming, {d('given name', 'seq')} AS given_name,
              -- birth dates spread over 40 years; the sequence number tells apart those born on one day
@@ -367,7 +368,8 @@ FROM (SELECT seq AS number, seq <= {self.landlords} AS landlord, CONCAT('{DEMO_M
              IF(seq <= {self.landlords},
                 {sql_time(published)} + INTERVAL ((seq - 1) * {HOUSES_PER_LANDLORD} * {span} DIV {self.houses}) SECOND
                     - INTERVAL (3600 + {d('joined', 'seq')} % {60 * 86400}) SECOND,
-                {sql_time(self.midnight)} - INTERVAL (400 * 86400 + {d('joined', 'seq')} % {800 * 86400}) SECOND) AS created_at
+                {sql_time(self.midnight)}
+                    - INTERVAL (400 * 86400 + {d('joined', 'seq')} % {800 * 86400}) SECOND) AS created_at
       FROM seq_1_to_{self.landlords + self.guests}) u
 JOIN demo_landlord_style style ON style.n = u.naming % {len(LANDLORD_STYLES)}
 JOIN demo_given_name given ON given.n = u.given_name % {len(GIVEN_NAMES)}
@@ -618,7 +620,8 @@ async def remove_earlier_run(cur):
     await cur.execute(f"DELETE FROM ih_house WHERE user_id IN ({DEMO_USERS})")
     await cur.execute(f"DELETE FROM ih_user WHERE mobile LIKE '{DEMO_MOBILE_BLOCK}%'")
     await cur.execute(f"UPDATE ih_house h JOIN demo_recount r ON r.house_id = h.id SET h.order_count ="
-                      f" (SELECT COUNT(*) FROM ih_order o WHERE o.house_id = h.id AND o.status IN ({WAIT_COMMENT}, {COMPLETE}))")
+                      f" (SELECT COUNT(*) FROM ih_order o WHERE o.house_id = h.id"
+                      f"  AND o.status IN ({WAIT_COMMENT}, {COMPLETE}))")
     await cur.execute("DROP TEMPORARY TABLE demo_recount")
 
 
@@ -659,7 +662,8 @@ async def showcase(cur, block):
         f" past.latest >= {block.date(-30)} DESC, past.reviews DESC, h.id LIMIT 1")
     row = await cur.fetchone()
     if row is None:
-        await cur.execute("SELECT mobile FROM ih_user WHERE id IN (%s, %s) ORDER BY id", (block.user_base + 1, guest_id))
+        await cur.execute("SELECT mobile FROM ih_user WHERE id IN (%s, %s) ORDER BY id",
+                          (block.user_base + 1, guest_id))
         accounts["landlord"], accounts["guest"] = [row[0] for row in await cur.fetchall()]
         return accounts
     house_id, reviews = row
