@@ -49,10 +49,13 @@ class SiteUsers:
         case.headers = {**(case.headers or {}), "X-XSRFToken": cookies["_xsrf"]}
 
 
-# Answers under /api/ that are no JSON, as docs/openapi.yaml declares them: the captcha image and
-# the reference's page with its files.
+# Answers under /api/ that are no JSON, as docs/openapi.yaml declares them: the captcha image, the
+# reference's page with its files, and the payment gateway's own protocol (with --payment=alipay:
+# `success` or `fail` to its notification, and the redirect, without a body, of the browser it
+# sends back).
 NOT_JSON = {("/api/piccode", "image/png"), ("/api/docs", "text/html"), ("/api/docs/{file}", "text/css"),
-            ("/api/docs/{file}", "application/javascript")}
+            ("/api/docs/{file}", "application/javascript"), ("/api/pay/notify", "text/plain")}
+REDIRECTS = {"/api/pay/return"}
 
 
 @schemathesis.check
@@ -64,7 +67,7 @@ def api_answers_are_json(ctx, response, case):
         return None
     content_type = next((values[0] for name, values in response.headers.items() if name.lower() == "content-type"), "")
     media_type = content_type.split(";")[0].strip()
-    if (path, media_type) in NOT_JSON:
+    if (path, media_type) in NOT_JSON or (path in REDIRECTS and response.status_code == 302):
         return None
     try:
         body = json.loads(response.content)

@@ -277,6 +277,15 @@ def test_an_unpaid_order_expires_and_its_nights_can_be_booked_again(people, gate
     assert_search_counts_agree(db_conn)
 
 
+def test_an_order_cancelled_while_waiting_for_payment_has_its_trade_closed(people, gateway, rival):
+    order_id = accepted_order(people.landlord, people.guest, people.house, day(5), day(6))
+    number = open_trade(people.guest, order_id)
+    assert act(people.guest, "cancel", order_id) == {"errcode": "0", "errmsg": "OK"}
+    assert gateway.trades[number]["status"] == "TRADE_CLOSED"
+    assert gateway.pay(number) is None
+    assert book(rival, people.house, day(5), day(6))["errcode"] == "0"
+
+
 def test_a_paid_order_whose_notification_was_lost_is_settled_not_expired(people, gateway, db_conn):
     order_id = accepted_order(people.landlord, people.guest, people.house, day(5), day(6))
     number = open_trade(people.guest, order_id)
