@@ -71,6 +71,11 @@ def includes(applied, position):
 class Database:
     def __init__(self, pool, replica=None, answer_timeout=None):
         self.pool = pool
+        # aiomysql's pool wakes a waiter when a connection comes back, but a request arriving just
+        # then takes it first: with more requests than connections some waited over a second
+        # (the search's p99, docs/performance-analysis.md). asyncio's Semaphore queues newcomers
+        # behind the waiters, so connections go first come, first served.
+        self.turns = asyncio.Semaphore(pool.maxsize)
         self.replica = replica  # a Replica, or None: every read goes to this pool
         self.answer_timeout = answer_timeout  # seconds a read may take, connecting included; None: no limit
         self.waiting = 0  # requests waiting for one of the pool's connections (utils/metrics.py)
@@ -176,9 +181,18 @@ class Database:
         """A connection of the pool, counted in `waiting` until it is had."""
         self.waiting += 1
         try:
-            return await self.pool.acquire()
+            await self.turns.acquire()
+            try:
+                return await self.pool.acquire()
+            except BaseException:
+                self.turns.release()
+                raise
         finally:
             self.waiting -= 1
+
+    def _release(self, conn):
+        self.pool.release(conn)
+        self.turns.release()
 
     @contextlib.asynccontextmanager
     async def _connection(self):
@@ -186,7 +200,7 @@ class Database:
         try:
             yield conn
         finally:
-            self.pool.release(conn)
+            self._release(conn)
 
     async def _dropped_connection(self, error):
         """Whether `error` says the server had dropped the connection; if so the pool's idle
@@ -213,7 +227,7 @@ class Database:
             await conn.rollback()
             raise
         finally:
-            self.pool.release(conn)
+            self._release(conn)
 
     async def _begin(self, isolation):
         """A pooled connection inside a new transaction."""
@@ -227,7 +241,7 @@ class Database:
                 return conn
             except BaseException as error:
                 conn.close()  # released closed, the pool forgets it
-                self.pool.release(conn)
+                self._release(conn)
                 if attempt or not await self._dropped_connection(error):
                     raise
 
