@@ -18,7 +18,7 @@ from tornado.options import options, parse_command_line
 
 import config
 from models.db import Database
-from models.order import WAIT_COMMENT
+from models.order import WAIT_COMMENT, lock_order
 from utils.cache import HOUSES, Cache
 from utils.timefmt import SiteClock
 
@@ -33,14 +33,9 @@ async def end_stay(order_id):
         # As every change of a house's held nights (models/order.py): the house's row locked, at
         # READ COMMITTED.
         async with cache.retiring(HOUSES), db.transaction(isolation="READ COMMITTED") as cur:
-            await cur.execute("SELECT house_id FROM ih_order WHERE id = %s", (order_id,))
-            order = await cur.fetchone()
+            order = await lock_order(cur, order_id)
             if order is None:
                 raise SystemExit(f"order {order_id} does not exist")
-            await cur.execute("SELECT id FROM ih_house WHERE id = %s FOR UPDATE", (order["house_id"],))
-            await cur.execute("SELECT status, begin_date, end_date FROM ih_order WHERE id = %s FOR UPDATE",
-                              (order_id,))
-            order = await cur.fetchone()
             if order["status"] != WAIT_COMMENT:
                 raise SystemExit(f"order {order_id} has status {order['status']}: only an accepted order (3) has a "
                                  "stay to end")
@@ -60,7 +55,7 @@ async def end_stay(order_id):
     finally:
         await redis.aclose()
         await db.close()
-    return order["begin_date"] - datetime.timedelta(days=days), yesterday
+    return order["start_date"] - datetime.timedelta(days=days), yesterday
 
 
 def main():
