@@ -100,7 +100,7 @@ async function listings(container, areaList) {
   container.setAttribute("aria-busy", "true");
   const named = new Map(areaList.map((item) => [Number(item.area_id), item.name]));
   const sections = [
-    section("home-rated", "评分最高", { sk: "rating-des" }),
+    section("home-rated", "评分最高", { sk: "rating-des" }, (house) => house.rating !== null),
     section("home-new", "最新上架", { sk: "new" }),
   ];
   container.append(...sections.map((item) => item.element));
@@ -117,14 +117,15 @@ async function listings(container, areaList) {
   container.removeAttribute("aria-busy");
 }
 
-// A titled row of the first houses of a search, with a link to the whole search. While it
-// loads it says so (and is aria-busy); it goes away when the search finds nothing or is one
-// the server does not offer (4103, an order it does not know); other failures offer a retry.
-function section(id, title, criteria) {
+// A titled row of the first houses of a search (those `shows` admits), with a link to the whole
+// search. While it loads it says so (and is aria-busy); it goes away when it has no house or
+// the search is one the server does not offer (4103, an order it does not know); other failures
+// offer a retry.
+function section(id, title, criteria, shows = () => true) {
   const query = new URLSearchParams(criteria).toString();
   const list = h("ul", { class: "house-list home-row" });
   const status = h("div", { class: "home-section-status" });
-  const element = h("section", { class: "home-section", "aria-labelledby": id, "data-section": query },
+  const element = h("section", { class: "home-section", "aria-labelledby": id },
     h("div", { class: "home-section-head" },
       h("h2", { id }, title),
       h("a", { class: "more-link", href: `#/search?${query}` }, "查看更多", h("span", { class: "sr-only" }, title))),
@@ -136,7 +137,8 @@ function section(id, title, criteria) {
     replace(status, h("p", { class: "loading" }, "加载中…"));
     try {
       const body = await api("GET", `/api/house/list2?${query}&p=1`);
-      replace(list, body.data.slice(0, SECTION_HOUSES).map((house) => houseCard(house, { heading: "h3" })));
+      const houses = body.data.filter(shows).slice(0, SECTION_HOUSES);
+      replace(list, houses.map((house) => houseCard(house, { heading: "h3" })));
       replace(status);
       element.hidden = !list.children.length;
     } catch (error) {
