@@ -122,12 +122,14 @@ export async function searchPage({ view, query, onLeave }) {
 
   const wide = matchMedia(WIDE);
   function place() {
+    const focused = sheet.contains(document.activeElement) ? document.activeElement : null;
     if (wide.matches) {
       if (dialog.open) dialog.close();
       panel.append(sheet);
     } else {
       dialog.append(sheet);
     }
+    focused?.focus(); // moving it took the focus away
   }
   function closeSheet() {
     if (!dialog.open) return;
