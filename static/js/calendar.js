@@ -78,10 +78,19 @@ export function nightCalendar({ houseId, label, pickable, whole = () => null, on
     return dates.map((date) => all.get(date) || { date, status: undefined, price: null });
   }
 
-  function describe(date, night) {
+  // The night's button: its day and price shown, its month, weekday, state and whole price said
+  // around them, so that the name read out contains what is seen.
+  function nightButton(date, night) {
     const state = night ? STATES[night.status] : "不可订";
     const picked = date === first ? "，入住首晚" : date === last ? "，最后一晚" : "";
-    return `${nightLabel(date)} 星期${WEEKDAYS[weekday(date)]}，${state}${night ? "，" + yuan(night.price) : ""}${picked}`;
+    const price = night ? yuan(night.price) : "";
+    const shownPrice = price.replace(/\.\d+$/, "");
+    const said = (text) => (text ? h("span", { class: "sr-only" }, text) : null);
+    return [said(`${Number(date.slice(5, 7))}月`),
+      h("span", { class: "calendar-day" }, Number(date.slice(8))),
+      said(`日 星期${WEEKDAYS[weekday(date)]}，${state}${night ? "，" : ""}`),
+      h("span", { class: "calendar-price" }, shownPrice, said(price.slice(shownPrice.length))),
+      said(picked)];
   }
 
   function inRange(date) {
@@ -115,11 +124,9 @@ export function nightCalendar({ houseId, label, pickable, whole = () => null, on
           tabindex: date === focusDate ? "0" : "-1",
           "aria-pressed": inRange(date) ? "true" : "false",
           "aria-disabled": open ? null : "true",
-          "aria-label": describe(date, night),
           onclick: () => tap(date, night),
           onkeydown: (event) => key(event, date),
-        }, h("span", { class: "calendar-day", "aria-hidden": "true" }, Number(date.slice(8))),
-        h("span", { class: "calendar-price", "aria-hidden": "true" }, night ? yuan(night.price).replace(/\.\d+$/, "") : ""));
+        }, nightButton(date, night));
         return h("td", {}, button);
       })))));
     if (focus) grid.querySelector(`[data-date="${focusDate}"]`)?.focus();
