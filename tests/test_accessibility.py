@@ -13,8 +13,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import (MOBILE, browser, open_page, screenshot,  # noqa: F401 - fixtures
-                                   wait_in_page)
+from tests.browser_support import (MOBILE, browser, calendar_night, open_page,  # noqa: F401 - fixtures
+                                   screenshot, wait_in_page)
 from tests.conftest import OUTPUT, ROOT
 from tests.helpers import (act_ok, book_ok, day, end_stay, image_bytes, publish_house, register, upload_avatar,
                            upload_photo, verify_identity)
@@ -104,18 +104,6 @@ def show(page, route, ready):
     page.goto("/#" + route)
     page.locator(ready).first.wait_for()
     expect(page.locator(".loading, .carousel-loading")).to_have_count(0)
-
-
-def calendar_night(scope, date):
-    """The button of night `date` in the month calendar `scope`, turning the months forward to it."""
-    scope.locator(".calendar-night").first.wait_for()
-    button = scope.locator(f'[data-date="{date.isoformat()}"]')
-    for _ in range(3):
-        if button.count():
-            return button
-        scope.get_by_role("button", name="下个月").click()
-        scope.page.wait_for_timeout(50)
-    return button
 
 
 def enter_state(page, state, site):

@@ -6,7 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import DESKTOP, MOBILE, browser, open_page, screenshot  # noqa: F401 - fixtures
+from tests.browser_support import (DESKTOP, MOBILE, browser, calendar_night,  # noqa: F401 - fixtures
+                                   open_page, screenshot)
 from tests.helpers import book_ok, day, my_orders, publish_house, register, verify_identity
 
 LANDLORD, GUEST = "13800000001", "13900000002"
@@ -28,17 +29,6 @@ def as_user(open_page, server, client, viewport=MOBILE):
     return page
 
 
-def night(scope, date):
-    """The button of night `date` in the calendar `scope`, turning the months forward to it."""
-    button = scope.locator(f'[data-date="{date.isoformat()}"]')
-    for _ in range(14):
-        if button.count():
-            return button
-        scope.get_by_role("button", name="下个月").click()
-        scope.page.wait_for_timeout(50)
-    raise AssertionError(f"{date} never shown")
-
-
 def test_landlord_prices_and_blocks_then_a_guest_books_around_them(open_page, server, people):
     landlord, guest, house_id = people
     booked = book_ok(guest, house_id, day(20), day(21))
@@ -50,27 +40,27 @@ def test_landlord_prices_and_blocks_then_a_guest_books_around_them(open_page, se
     result, error = editor.get_by_test_id("calendar-result"), editor.get_by_test_id("calendar-error")
 
     # The weekend costs more: two taps pick the nights, then a price.
-    night(editor, day(10)).click()
-    night(editor, day(11)).click()
+    calendar_night(editor, day(10)).click()
+    calendar_night(editor, day(11)).click()
     expect(editor.get_by_test_id("calendar-range")).to_contain_text("至")
     editor.get_by_label("这些日期的每晚价格（元）").fill("399")
     editor.get_by_role("button", name="设置价格").click()
     expect(result).to_contain_text("价格已设置")
-    expect(night(editor, day(10))).to_have_accessible_name(re.compile(r"¥399"))
+    expect(calendar_night(editor, day(10))).to_have_accessible_name(re.compile(r"¥399"))
 
     # One night closed: the same night tapped twice.
-    night(editor, day(13)).click()
-    night(editor, day(13)).click()
+    calendar_night(editor, day(13)).click()
+    calendar_night(editor, day(13)).click()
     editor.get_by_role("button", name="关闭日期").click()
     expect(result).to_contain_text("已关闭")
-    expect(night(editor, day(13))).to_have_accessible_name(re.compile("不开放"))
+    expect(calendar_night(editor, day(13))).to_have_accessible_name(re.compile("不开放"))
 
     # A booked night cannot be closed: the refusal names it.
-    night(editor, day(19)).click()
-    night(editor, day(20)).click()
+    calendar_night(editor, day(19)).click()
+    calendar_night(editor, day(20)).click()
     editor.get_by_role("button", name="关闭日期").click()
     expect(error).to_contain_text(day(20).isoformat())
-    expect(night(editor, day(20))).to_have_accessible_name(re.compile("已订出"))
+    expect(calendar_night(editor, day(20))).to_have_accessible_name(re.compile("已订出"))
     screenshot(page, "calendar-landlord")
 
     # The guest: the blocked and booked nights are greyed and cannot be picked.
@@ -79,23 +69,23 @@ def test_landlord_prices_and_blocks_then_a_guest_books_around_them(open_page, se
     calendar = page.get_by_test_id("calendar")
     expect(calendar.locator(".calendar-night").first).to_be_visible()
     widget = page.locator(".calendar")
-    blocked = night(widget, day(13))
+    blocked = calendar_night(widget, day(13))
     expect(blocked).to_have_attribute("aria-disabled", "true")
     expect(blocked).to_have_class(re.compile("calendar-blocked"))
 
     # A range across the blocked night is refused with a message, and nothing is charged.
-    night(widget, day(9)).click()
-    night(widget, day(14)).click()
+    calendar_night(widget, day(9)).click()
+    calendar_night(widget, day(14)).click()
     expect(page.get_by_test_id("calendar-note")).to_contain_text("不可订")
     expect(page.get_by_test_id("total")).to_have_text("-")
 
     # The arrow keys move between nights.
-    night(widget, day(9)).focus()
+    calendar_night(widget, day(9)).focus()
     page.keyboard.press("ArrowRight")
-    expect(night(widget, day(10))).to_be_focused()
+    expect(calendar_night(widget, day(10))).to_be_focused()
 
     # Nine to twelve: two nights at the house's price, two at the weekend's.
-    night(widget, day(12)).click()
+    calendar_night(widget, day(12)).click()
     expect(page.get_by_test_id("nights")).to_have_text("4晚")
     prices = page.get_by_test_id("night-prices").locator("li")
     expect(prices).to_have_count(4)

@@ -3,8 +3,8 @@ each one's price), the landlord's blocks and night prices, and bookings that go 
 and charge each night its price."""
 import pytest
 
-from tests.helpers import (act_ok, at_once, book, book_ok, day, my_orders, publish_house, register, search,
-                           verify_identity)
+from tests.helpers import (act_ok, at_once, book, book_ok, day, end_stay, my_orders, publish_house, register,
+                           search, verify_identity)
 
 PRICE_FEN = 28850
 
@@ -237,3 +237,15 @@ def test_a_block_and_a_booking_of_one_night_racing_exactly_one_wins(new_client, 
         assert status == ("blocked" if blocked["errcode"] == "0" else "booked")
         if booked["errcode"] == "0":
             act_ok(guest, "cancel", booked["order_id"])  # the guest's waiting orders are limited
+
+
+def test_an_order_moved_in_time_keeps_what_each_night_cost(landlord, guest, db_conn, house_id):
+    """scripts/end_stay (and the tests' end_stay) move a stay's dates: its nights follow, each
+    with the price it was charged."""
+    change_ok(landlord, house_id, day(4), day(4), price=300)
+    order = book_ok(guest, house_id, day(3), day(4))
+    end_stay(db_conn, order, days=30)
+    (placed,) = my_orders(guest)
+    assert placed["nights"] == [{"date": day(-27).isoformat(), "price": PRICE_FEN},
+                                {"date": day(-26).isoformat(), "price": 30000}]
+    assert placed["amount"] == PRICE_FEN + 30000

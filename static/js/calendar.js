@@ -39,7 +39,7 @@ export function nightCalendar({ houseId, label, pickable, whole = () => null, on
   let last = null;
   let focusDate = null;
   let housePrice = null;
-  const title = h("h4", { class: "calendar-month", id: `calendar-month-${houseId}`, "aria-live": "polite" });
+  const title = h("h4", { class: "calendar-month", id: `calendar-month-${houseId}`, "aria-live": "polite" }, "加载中…");
   const grid = h("table", { class: "calendar-grid", "aria-labelledby": title.id, "data-testid": "calendar" });
   const note = h("p", { class: "calendar-note", role: "status", "data-testid": "calendar-note" });
   const turn = (by, text, path, className) => h("button", {

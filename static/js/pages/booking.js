@@ -8,6 +8,8 @@ import { busy, datePair, toast } from "../widgets.js";
 import { stayLimits } from "./house.js";
 
 const DATES_TAKEN = "4004";
+// The longest stay whose nights the page reads from the calendar (a year; no booking is longer).
+const CALENDAR_NIGHTS = 366;
 
 // Why a stay (its nights from the calendar) cannot be booked: a night nobody can book; or null.
 function takenNight(stay) {
@@ -58,6 +60,10 @@ export async function bookingPage({ view, params, query }) {
     const [pickedFirst, pickedLast] = calendar.range();
     if ((start || null) !== pickedFirst || (end || null) !== pickedLast) calendar.pick(start, end); // typed dates
     if (message || !count) return;
+    if (count > CALENDAR_NIGHTS) { // longer than a booking may be: the server's answer says so
+      submit.disabled = false;
+      return;
+    }
     let stay;
     try {
       stay = await calendar.between(start, end);

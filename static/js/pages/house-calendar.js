@@ -14,7 +14,7 @@ export function calendarEditor(house) {
   const buttons = [];
   const calendar = nightCalendar({
     houseId: house.hid,
-    label: "房屋日历",
+    label: "选择日期",
     pickable: Boolean, // any night a booking could hold: booked ones too, for their price
     onChange: (first, last) => {
       picked.textContent = last ? `已选：${nightLabel(first)} 至 ${nightLabel(last)}` : `已选：${nightLabel(first)}，请再选结束日期`;
