@@ -4,7 +4,9 @@ both roles.
 A booking is one transaction that locks the house row, so competing bookings of one house
 queue up and each re-checks the nights after the previous one committed. The primary key of
 ih_booked_night (house_id, night) backs that up: two orders holding nights can never hold one
-night, whatever statuses they are in.
+night, whatever statuses they are in, nor an order a night its landlord blocked (a row without
+an order: models/calendar.py). Each night costs its own price or the house's, and the order keeps
+what it charged for each (ih_order_night).
 
 Every change of a house's held nights (booking, a status that frees them, expiry) runs at READ
 COMMITTED under that house's row lock, taken before the change: the search's counts

@@ -99,7 +99,13 @@ export function nightCalendar({ houseId, label, pickable, whole = () => null, on
 
   async function show(month, focus = false) {
     shown = month;
-    const nights = await load(month);
+    let nights;
+    try {
+      nights = await load(month);
+    } catch (error) {
+      if (!error.redirected) note.textContent = error.errmsg || error.message;
+      return;
+    }
     if (shown !== month) return; // another month was asked for meanwhile
     title.textContent = `${Number(month.slice(5))}月 ${month.slice(0, 4)}`;
     const days = [];
@@ -170,6 +176,7 @@ export function nightCalendar({ houseId, label, pickable, whole = () => null, on
     show(monthOf(target), true);
   }
 
+  show(shown);
   return {
     element,
     between,
@@ -186,6 +193,5 @@ export function nightCalendar({ houseId, label, pickable, whole = () => null, on
       return show(shown);
     },
     range: () => [first, last],
-    ready: show(shown),
   };
 }
