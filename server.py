@@ -22,6 +22,7 @@ from handlers.base import JSON_BODY_LIMIT, request_summary
 from handlers.protocol import EnvelopeHTTPServer
 from handlers.routes import routes
 from handlers.security import page_policy
+from models.calendar import Calendar
 from models.db import Database
 from models.house import Houses
 from models.media import Media
@@ -69,6 +70,7 @@ class Application(tornado.web.Application):
                                  login_ip_failures=options.login_ip_failures,
                                  captcha_ip_per_minute=options.captcha_ip_per_minute)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
+        self.calendar = Calendar(db, cache, clock)
         provider = config.payment_provider(self.cpu_executor)
         # None with --payment=off: its routes then answer as unknown paths (handlers/pay.py).
         self.payments = Payments(db, cache, redis_client, clock, provider,

@@ -4,7 +4,9 @@ both roles.
 A booking is one transaction that locks the house row, so competing bookings of one house
 queue up and each re-checks the nights after the previous one committed. The primary key of
 ih_booked_night (house_id, night) backs that up: two orders holding nights can never hold one
-night, whatever statuses they are in.
+night, whatever statuses they are in, nor an order a night its landlord blocked (a row without
+an order: models/calendar.py). Each night costs its own price or the house's, and the order keeps
+what it charged for each (ih_order_night).
 
 Every change of a house's held nights (booking, a status that frees them, expiry) runs at READ
 COMMITTED under that house's row lock, taken before the change: the search's counts
@@ -96,6 +98,58 @@ def nights(start, end):
     return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+def check_nights(start, end, today, max_nights, words=("入住日期", "离开日期", "预订")):
+    """The rules of a range of nights start..end (inclusive) that someone books or blocks: from
+    today, at most MAX_DAYS_AHEAD ahead, `max_nights` at most. `words`: what the messages call
+    the first night, the last one, and the act."""
+    first, last, what = words
+    if start < today:
+        raise ApiError(RET.PARAMERR, f"{first}不能早于今天", param="start_date")
+    if end < start:
+        raise ApiError(RET.PARAMERR, f"{last}不能早于{first}", param="end_date")
+    if (start - today).days > MAX_DAYS_AHEAD:
+        raise ApiError(RET.PARAMERR, f"最多只能{what}{MAX_DAYS_AHEAD}天内的日期", param="start_date")
+    if (end - start).days + 1 > max_nights:
+        raise ApiError(RET.PARAMERR, f"单次{what}最多{max_nights}晚", param="end_date")
+
+
+async def retrying_deadlocks(attempt):
+    """`await attempt()` (a transaction of its own), run again when the database chose it as a
+    deadlock's victim, up to DEADLOCK_RETRIES times in all."""
+    for tries in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return await attempt()
+        except pymysql.err.OperationalError as error:
+            if error.args[0] != 1213 or tries == DEADLOCK_RETRIES:  # ER_LOCK_DEADLOCK
+                raise
+
+
+async def night_prices(cur, house_id, start, end, house_price):
+    """The price of each night start..end of a house, in order: its own (ih_night_price) or
+    the house's `house_price`."""
+    await cur.execute("SELECT night, price FROM ih_night_price WHERE house_id = %s AND night BETWEEN %s AND %s",
+                      (house_id, start, end))
+    own = {row["night"]: row["price"] for row in await cur.fetchall()}
+    return [own.get(night, house_price) for night in nights(start, end)]
+
+
+async def add_charged_nights(db, orders):
+    """Give each order (its order_id, start_date and house_price, which this removes) `nights`:
+    each night's date and what the order charged for it. An order placed before nights had
+    prices of their own charged its house_price for each."""
+    if not orders:
+        return
+    ids = [order["order_id"] for order in orders]
+    rows = await db.fetchall("SELECT order_id, stay_night, price FROM ih_order_night"
+                             f" WHERE order_id IN ({', '.join(['%s'] * len(ids))})", ids)
+    charged = {(row["order_id"], row["stay_night"]): row["price"] for row in rows}
+    for order in orders:
+        house_price = order.pop("house_price")
+        order["nights"] = [{"date": (order["start_date"] + datetime.timedelta(days=i)).isoformat(),
+                            "price": charged.get((order["order_id"], i), house_price)}
+                           for i in range(order["days"])]
+
+
 def transition_of(machine, action, status):
     """The transition of `action` from `status` in `machine`, or None."""
     return next((t for t in machine[action] if t.source == status), None)
@@ -185,26 +239,13 @@ class Orders:
 
     def check_stay(self, start, end):
         """The rules of a stay that do not depend on the house."""
-        today = self.clock.today()
-        if start < today:
-            raise ApiError(RET.PARAMERR, "入住日期不能早于今天", param="start_date")
-        if end < start:
-            raise ApiError(RET.PARAMERR, "离开日期不能早于入住日期", param="end_date")
-        if (start - today).days > MAX_DAYS_AHEAD:
-            raise ApiError(RET.PARAMERR, f"最多只能预订{MAX_DAYS_AHEAD}天内的日期", param="start_date")
-        if (end - start).days + 1 > self.max_nights:
-            raise ApiError(RET.PARAMERR, f"单次预订最多{self.max_nights}晚", param="end_date")
+        check_nights(start, end, self.clock.today(), self.max_nights)
 
     async def place(self, guest_id, house_id, start, end):
         """Book nights start..end (inclusive) of a house; returns the new order id."""
         self.check_stay(start, end)
         async with self.cache.retiring(HOUSES):
-            for attempt in range(DEADLOCK_RETRIES):
-                try:
-                    return await self._place_once(guest_id, house_id, start, end)
-                except pymysql.err.OperationalError as error:
-                    if error.args[0] != 1213 or attempt == DEADLOCK_RETRIES - 1:  # ER_LOCK_DEADLOCK
-                        raise
+            return await retrying_deadlocks(lambda: self._place_once(guest_id, house_id, start, end))
 
     async def _place_once(self, guest_id, house_id, start, end):
         days = (end - start).days + 1
@@ -229,11 +270,16 @@ class Orders:
                                   "AND night BETWEEN %s AND %s LIMIT 1", (house_id, start, end))
                 if await cur.fetchone():
                     raise ApiError(RET.DATAERR, DATES_TAKEN)
+                # Each night at its price as the house lock lets it be read: a price set meanwhile
+                # (models/calendar.py) waits for this booking, and never changes what it charged.
+                prices = await night_prices(cur, house_id, start, end, house["price"])
                 await cur.execute(
                     "INSERT INTO ih_order (user_id, house_id, begin_date, end_date, days, house_price, amount)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    (guest_id, house_id, start, end, days, house["price"], days * house["price"]))
+                    (guest_id, house_id, start, end, days, house["price"], sum(prices)))
                 order_id = cur.lastrowid
+                await cur.executemany("INSERT INTO ih_order_night (order_id, stay_night, price) VALUES (%s, %s, %s)",
+                                      [(order_id, i, price) for i, price in enumerate(prices)])
                 await cur.executemany(
                     "INSERT INTO ih_booked_night (house_id, night, area_id, order_id) VALUES (%s, %s, %s, %s)",
                     [(house_id, night, house["area_id"], order_id) for night in nights(start, end)])
@@ -323,7 +369,7 @@ class Orders:
             " LIMIT %s OFFSET %s", (user_id, ORDER_PAGE_SIZE, (page - 1) * ORDER_PAGE_SIZE))
         orders = await db.fetchall(
             "SELECT o.id AS order_id, o.house_id, h.title, h.index_image, o.begin_date AS start_date,"
-            " o.end_date, o.created_at AS ctime, o.days, o.amount, o.status, o.comment"
+            " o.end_date, o.created_at AS ctime, o.days, o.house_price, o.amount, o.status, o.comment"
             " FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
             f" WHERE {owner_column} = %s ORDER BY o.id DESC{limit}", args)
         today = self.clock.today()
@@ -331,6 +377,7 @@ class Orders:
             order["actions"] = available_actions(order, role, today, self.machine)
         if self.payments:
             await self.payments.describe(db, orders)
+        await add_charged_nights(db, orders)
         for order in orders:
             order["img_thumb"] = self.media.url(order["index_image"], ROW_THUMBNAIL)
             order["img_url"] = self.media.url(order.pop("index_image"))

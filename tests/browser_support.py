@@ -152,3 +152,16 @@ def photo_file(directory, name, colour):
     path = pathlib.Path(directory) / name
     path.write_bytes(buffer.getvalue())
     return path
+
+
+def calendar_night(scope, date, months=14):
+    """The button of night `date` in the month calendar inside `scope` (static/js/calendar.js),
+    once it is drawn, turning its months forward (at most `months`) until it shows that night."""
+    scope.locator(".calendar-night").first.wait_for()
+    button = scope.locator(f'[data-date="{date.isoformat()}"]')
+    for _ in range(months):
+        if button.count():
+            return button
+        scope.get_by_role("button", name="下个月").click()
+        scope.page.wait_for_timeout(50)
+    raise AssertionError(f"the calendar never showed {date}")

@@ -13,8 +13,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import (MOBILE, browser, open_page, screenshot,  # noqa: F401 - fixtures
-                                   wait_in_page)
+from tests.browser_support import (MOBILE, browser, calendar_night, open_page,  # noqa: F401 - fixtures
+                                   screenshot, wait_in_page)
 from tests.conftest import OUTPUT, ROOT
 from tests.helpers import (act_ok, book_ok, day, end_stay, image_bytes, publish_house, register, upload_avatar,
                            upload_photo, verify_identity)
@@ -84,7 +84,7 @@ def routes(house_id):
         "/": ".home-sections:not([aria-busy]) .house-card",
         "/search": ".house-card",
         f"/house/{house_id}": ".comment",
-        f"/booking/{house_id}": ".booking-house",
+        f"/booking/{house_id}": ".booking-form .calendar-night, .booking .alert",
         "/login": ".auth-form",
         "/register": "[data-testid=captcha][src]",
         "/my": "[data-testid=my-name]",
@@ -106,6 +106,28 @@ def show(page, route, ready):
     expect(page.locator(".loading, .carousel-loading")).to_have_count(0)
 
 
+def enter_state(page, state, site):
+    """Bring the page shown into `state` (see test_no_page_has_a_serious_or_critical_violation)."""
+    if state == "cancel dialog":
+        page.locator(f"[data-order-id='{site['waiting']}']").get_by_role("button", name="取消订单").click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+    elif state == "filter sheet":
+        page.get_by_test_id("filter-open").click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+    elif state == "calendar range refused":  # a stay across the booked nights 10 and 11
+        calendar = page.locator(".booking-form .calendar")
+        calendar_night(calendar, day(9)).click()
+        calendar_night(calendar, day(12)).click()
+        expect(page.get_by_test_id("calendar-note")).to_contain_text("不可订")
+    elif state == "calendar editor":  # the nights 5 to 6 priced, with the result announced
+        editor = page.get_by_test_id("calendar-editor")
+        calendar_night(editor, day(5)).click()
+        calendar_night(editor, day(6)).click()
+        editor.get_by_label("这些日期的每晚价格（元）").fill("300")
+        editor.get_by_role("button", name="设置价格").click()
+        expect(editor.get_by_test_id("calendar-result")).to_contain_text("价格已设置")
+
+
 def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, axe_source):
     people = {"logged out": None, "landlord": site["landlord"], "guest": site["guest"]}
     found, report = [], []
@@ -122,19 +144,19 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
                     states.append("cancel dialog")
                 if route == "/search" and viewport is MOBILE:
                     states.append("filter sheet")  # on a wide screen, a panel always in view
+                if who != "landlord" and route.startswith("/booking/"):
+                    states.append("calendar range refused")
+                if who == "landlord" and route.startswith("/house/"):
+                    states.append("calendar editor")
                 for state in states:
-                    if state == "cancel dialog":
-                        page.locator(f"[data-order-id='{site['waiting']}']").get_by_role("button", name="取消订单").click()
-                    elif state == "filter sheet":
-                        page.get_by_test_id("filter-open").click()
                     if state:
-                        expect(page.get_by_role("dialog")).to_be_visible()
+                        enter_state(page, state, site)
                     for violation in axe_violations(page, axe_source):
                         where = f"{who}, {viewport['width']}px, #{route}{' ' + state if state else ''}"
                         report.append({"where": where, **violation})
                         if violation["impact"] in BLOCKING:
                             found.append(f"{where}: {violation['id']} ({violation['impact']}) {violation['nodes']}")
-                    if state:
+                    if state == "cancel dialog":
                         page.keyboard.press("Escape")
                         expect(page.get_by_role("dialog")).to_have_count(0)
     (OUTPUT / "axe-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -29,8 +29,9 @@ def test_booking_computes_inclusive_nights_and_amount(guest, house_id):
     assert order["days"] == 3 and order["amount"] == 3 * PRICE_FEN
     assert order["status"] == 0 and order["comment"] is None
     datetime.datetime.strptime(order["ctime"], "%Y-%m-%d %H:%M:%S")
+    assert order["nights"] == [{"date": day(n).isoformat(), "price": PRICE_FEN} for n in (3, 4, 5)]
     assert set(order) == {"order_id", "house_id", "title", "img_url", "img_thumb", "start_date", "end_date",
-                          "ctime", "days", "amount", "status", "comment", "actions"}
+                          "ctime", "days", "amount", "status", "comment", "actions", "nights"}
 
 
 def test_one_night_stay(guest, house_id):

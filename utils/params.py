@@ -222,3 +222,17 @@ def id_card(args, name="id_card"):
     if id_card_check_char(value[:17]) != value[17]:
         raise ApiError(RET.PARAMERR, "身份证号码校验位不正确，请核对", param=name)
     return value
+
+
+def boolean(args, name, *, required=True):
+    """true or false: a JSON boolean, or as a form sends it, `true`/`false` or `1`/`0`."""
+    value = args.get(name)
+    if value is None or value == "":
+        if required:
+            raise missing(name)
+        return None
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "false", "0"):
+        return value.strip().lower() in ("true", "1")
+    if not isinstance(value, bool):
+        raise invalid(name, "应为 true 或 false")
+    return value

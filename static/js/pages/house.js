@@ -82,4 +82,5 @@ export async function housePage({ view, params, query }) {
       h("section", { class: "book-bar", "aria-label": "预订" },
         h("div", { class: "book-bar-price" }, h("strong", {}, yuan(house.price)), h("span", {}, "/晚 · " + stayLimits(house))),
         action))));
+  if (isLandlord) view.querySelector(".detail-main").append((await import("./house-calendar.js")).calendarEditor(house));
 }
