@@ -2,11 +2,12 @@
 import { api } from "../api.js";
 import { avatar, h, isISODate, photo, replace, yuan } from "../dom.js";
 import { setQuery } from "../router.js";
-import { areaOptions, areas, datePair, emptyState, loading } from "../widgets.js";
+import { areaOptions, areas, datePair, emptyState, favouriteButton, loading, markHearts } from "../widgets.js";
 
 const SORTS = [["new", "最新上线"], ["booking", "入住最多"], ["price-inc", "价格 低-高"], ["price-des", "价格 高-低"]];
 
-export function houseCard(house, query = "") {
+// `hearted`: whether the user hearted it, when known (else asked by `markHearts`).
+export function houseCard(house, query = "", hearted = null) {
   return h("li", { class: "house-card", "data-house-id": house.house_id },
     h("a", { class: "house-card-link", href: `#/house/${Number(house.house_id)}${query}` },
       h("div", { class: "house-card-photo" },
@@ -17,7 +18,8 @@ export function houseCard(house, query = "") {
         h("h2", { class: "house-title" }, house.title),
         h("p", { class: "house-meta" },
           h("span", {}, `出租${house.room_count}间`), h("span", {}, `${house.order_count}次入住`)),
-        h("p", { class: "house-address" }, house.address))));
+        h("p", { class: "house-address" }, house.address))),
+    favouriteButton(house.house_id, house.title, hearted));
 }
 
 export async function searchPage({ view, query, onLeave }) {
@@ -60,6 +62,7 @@ export async function searchPage({ view, query, onLeave }) {
       totalPages = body.total_page;
       const detailQuery = state.sd ? `?${new URLSearchParams({ sd: state.sd, ed: state.ed || state.sd })}` : "";
       body.data.forEach((house) => list.append(houseCard(house, detailQuery)));
+      markHearts(list).catch(() => {}); // the cards work without their hearts' state
       if (!list.children.length) replace(footer, emptyState("没有符合条件的房源，换个城区或日期试试"));
       else if (page >= totalPages) replace(footer, h("p", { class: "list-end" }, "没有更多房源了"));
       else replace(footer, h("button", { class: "btn btn-block", type: "button", onclick: loadNext }, "加载更多"));
