@@ -66,6 +66,9 @@ def site(new_client, redis_client, db_conn):
     act_ok(guest, "comment", reviewed, comment="干净明亮，房东热情")
     act_ok(landlord, "accept", book_ok(guest, house_id, day(10), day(11)))
     waiting = book_ok(guest, house_id, day(20), day(21))
+    assert guest.api("POST", "/api/house/favourite", json={"house_id": house_id})["errcode"] == "0"
+    taken_down = publish_house(landlord, title="已经下架的旧房子")
+    assert landlord.api("POST", "/api/house/takedown", json={"house_id": taken_down})["errcode"] == "0"
     return {"house_id": house_id, "landlord": landlord, "guest": guest, "waiting": waiting}
 
 
@@ -92,6 +95,7 @@ def routes(house_id):
         "/auth": "[data-testid=auth-done], #field-real_name",
         "/my/houses": "[data-testid=my-houses], [data-testid=needs-auth]",
         "/my/houses/new": ".publish-form, [data-testid=needs-auth]",
+        "/my/favourites": "[data-testid=favourites], .state-empty",
         "/orders": "[data-testid=orders], .state-empty",
         "/lorders": "[data-testid=orders], .state-empty",
     }
@@ -119,10 +123,12 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
                 show(page, route, ready)
                 states = [("", page)]
                 if who == "guest" and route == "/orders":
-                    states.append(("cancel dialog", page))
-                for state, _ in states:
+                    states.append(("cancel dialog", f"[data-order-id='{site['waiting']}'] >> role=button[name='取消订单']"))
+                if who == "landlord" and route == "/my/houses":
+                    states.append(("takedown dialog", f"[data-house-id='{site['house_id']}'] >> role=button"))
+                for state, opener in states:
                     if state:
-                        page.locator(f"[data-order-id='{site['waiting']}']").get_by_role("button", name="取消订单").click()
+                        page.locator(opener).click()
                         expect(page.get_by_role("dialog")).to_be_visible()
                     for violation in axe_violations(page, axe_source):
                         where = f"{who}, {viewport['width']}px, #{route}{' ' + state if state else ''}"
