@@ -63,7 +63,8 @@ class MyHousesHandler(BaseHandler):
 class TakedownHandler(BaseHandler):
     @login_required
     async def post(self):
-        await self.application.houses.take_down(self.session["user_id"], params.integer(self.args, "house_id", minimum=1))
+        await self.application.houses.take_down(self.session["user_id"],
+                                                params.integer(self.args, "house_id", minimum=1))
         self.ok("已下架")
 
 

@@ -192,7 +192,8 @@ class Houses:
         """The landlord's houses, newest first."""
         houses = await self.db.fetchall(
             "SELECT h.id AS house_id, h.title, h.price, a.name AS area_name, h.index_image,"
-            " h.created_at, h.order_count, h.listed, h.taken_down_at FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
+            " h.created_at, h.order_count, h.listed, h.taken_down_at"
+            " FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
             " WHERE h.user_id = %s ORDER BY h.created_at DESC, h.id DESC", (user_id,))
         for house in houses:
             house["img_thumb"] = self.media.url(house["index_image"], ROW_THUMBNAIL)
@@ -280,11 +281,11 @@ class Houses:
                 raise ApiError(RET.ROLEERR, "只有房东本人可以下架房屋")
             if not house["listed"]:
                 return
-            await cur.execute(f"SELECT COUNT(*) AS active FROM ih_order WHERE house_id = %s"
+            await cur.execute("SELECT COUNT(*) AS active FROM ih_order WHERE house_id = %s"
                               f" AND status IN ({', '.join(['%s'] * len(ACTIVE))})", (house_id, *ACTIVE))
             active = (await cur.fetchone())["active"]
             if active:
-                raise ApiError(RET.DATAERR, f"该房屋还有{active}个进行中的订单（待接单、待支付、已支付或待入住评价），"
+                raise ApiError(RET.DATAERR, f"该房屋还有{active}个进行中的订单（待接单、待支付、已支付或待评价），"
                                             "请先处理完这些订单再下架")
             await cur.execute("DELETE FROM ih_booked_night WHERE house_id = %s", (house_id,))
             await cur.execute("DELETE FROM ih_favourite WHERE house_id = %s", (house_id,))
