@@ -80,9 +80,19 @@ function placeholder(tag, className, alt, path) {
 // Money arrives as integer fen.
 export function yuan(fen) {
   const sign = fen < 0 ? "-" : "";
-  const abs = Math.abs(Number(fen) || 0);
-  const cents = abs % 100;
-  return `${sign}¥${Math.floor(abs / 100)}${cents ? "." + String(cents).padStart(2, "0") : ""}`;
+  return `${sign}¥${yuanAmount(Math.abs(Number(fen) || 0))}`;
+}
+
+// Fen as yuan without the sign, as a person types it into a field: 28850 -> "288.50".
+export function yuanAmount(fen) {
+  const cents = fen % 100;
+  return `${Math.floor(fen / 100)}${cents ? "." + String(cents).padStart(2, "0") : ""}`;
+}
+
+// What was typed as yuan ("398", "288.5") in fen, or null when it is no amount of money.
+export function fenOf(text) {
+  const match = /^(\d{1,9})(?:\.(\d{1,2}))?$/.exec(text.trim());
+  return match ? Number(match[1]) * 100 + Number((match[2] || "").padEnd(2, "0")) : null;
 }
 
 // Dates are plain YYYY-MM-DD strings; arithmetic is done in UTC so no time zone shifts a day.

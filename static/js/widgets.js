@@ -102,6 +102,29 @@ export function toast(text) {
 
 let dialogCount = 0;
 
+// A modal `dialog` closes (`close`) on Esc and on a click beside it; Tab and Shift+Tab go round
+// inside it instead of leaving it for the browser.
+export function behaveAsModal(dialog, close) {
+  dialog.addEventListener("cancel", (event) => { // Esc
+    event.preventDefault();
+    close();
+  });
+  dialog.addEventListener("click", (event) => event.target === dialog && close()); // the backdrop
+  dialog.addEventListener("keydown", (event) => {
+    if (event.key !== "Tab") return;
+    const stops = [...dialog.querySelectorAll("button, textarea, input, select, a[href]")]
+      .filter((el) => !el.disabled && el.getClientRects().length);
+    const [first, last] = [stops[0], stops[stops.length - 1]];
+    if (event.shiftKey && document.activeElement === first) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && document.activeElement === last) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
+}
+
 // A modal asking for confirmation (and maybe some input), with buttons that say what they do:
 // `keepText` leaves things as they are, `confirmText` acts. Focus starts in the input if there
 // is one, else on the safe choice; it stays inside until the dialog closes (Esc, the keep
@@ -127,23 +150,7 @@ export function openDialog({ title, body, keepText = "返回", confirmText, onCo
     (opener?.isConnected ? opener : focusAfter?.())?.focus();
   };
   keep.addEventListener("click", close);
-  dialog.addEventListener("cancel", (event) => { // Esc
-    event.preventDefault();
-    close();
-  });
-  dialog.addEventListener("click", (event) => event.target === dialog && close()); // the backdrop
-  dialog.addEventListener("keydown", (event) => {
-    if (event.key !== "Tab") return;
-    const stops = [...dialog.querySelectorAll("button, textarea, input, select, a[href]")].filter((el) => !el.disabled);
-    const [first, last] = [stops[0], stops[stops.length - 1]];
-    if (event.shiftKey && document.activeElement === first) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && document.activeElement === last) {
-      event.preventDefault();
-      first.focus();
-    }
-  });
+  behaveAsModal(dialog, close);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     error.textContent = "";

@@ -2,8 +2,8 @@
 // here leaves its card in place (pressed again, it comes back), so the pages do not shift.
 import { api } from "../api.js";
 import { h, replace } from "../dom.js";
+import { houseCard } from "../cards.js";
 import { emptyState, linkButton } from "../widgets.js";
-import { houseCard } from "./search.js";
 
 function pager(page, totalPages) {
   const to = (target, label) => (target >= 1 && target <= totalPages
@@ -26,6 +26,6 @@ export async function favouritesPage({ view, query }) {
   }
   replace(view, h("div", { class: "favourites" },
     h("ul", { class: "house-list", "data-testid": "favourites", "aria-label": "我的收藏" },
-      houses.map((house) => houseCard(house, "", true))),
+      houses.map((house) => houseCard(house, { hearted: true }))),
     totalPages > 1 ? pager(page, totalPages) : null));
 }
