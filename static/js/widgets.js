@@ -234,7 +234,8 @@ export function favouriteButton(houseId, title, hearted = null) {
     const heart = button.getAttribute("aria-pressed") !== "true";
     try {
       await api(heart ? "POST" : "DELETE", "/api/house/favourite", { json: { house_id: Number(houseId) } });
-      pressHeart(button, heart);
+      // the same house may show twice (in two sections of the home page)
+      document.querySelectorAll(`button[data-heart="${Number(houseId)}"]`).forEach((same) => pressHeart(same, heart));
       toast(heart ? "已收藏" : "已取消收藏");
     } catch (error) {
       if (!error.redirected) toast(error.errmsg);
