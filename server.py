@@ -24,6 +24,7 @@ from handlers.routes import routes
 from handlers.security import page_policy
 from models.calendar import Calendar
 from models.db import Database
+from models.favourite import Favourites
 from models.house import Houses
 from models.media import Media
 from models.migrate import migrate
@@ -71,6 +72,7 @@ class Application(tornado.web.Application):
                                  captcha_ip_per_minute=options.captcha_ip_per_minute)
         self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
         self.calendar = Calendar(db, cache, clock)
+        self.favourites = Favourites(db, self.media, clock, page_size=options.page_size)
         provider = config.payment_provider(self.cpu_executor)
         # None with --payment=off: its routes then answer as unknown paths (handlers/pay.py).
         self.payments = Payments(db, cache, redis_client, clock, provider,

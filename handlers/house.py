@@ -30,7 +30,8 @@ class HouseInfoHandler(BaseHandler):
         house_id = params.integer({"house_id": self.query("house_id")}, "house_id", minimum=1)
         data = await self.application.houses.cached_detail(house_id)
         session = await self.load_session()
-        self.ok_encoded(data, user_id=session["user_id"] if session else -1)
+        hearted = session is not None and await self.application.favourites.hearted(session["user_id"], [house_id])
+        self.ok_encoded(data, user_id=session["user_id"] if session else -1, favourite=bool(hearted))
 
     @login_required
     async def post(self):
@@ -59,6 +60,14 @@ class MyHousesHandler(BaseHandler):
         self.ok(houses=await self.application.houses.landlord_houses(self.session["user_id"]))
 
 
+class TakedownHandler(BaseHandler):
+    @login_required
+    async def post(self):
+        await self.application.houses.take_down(self.session["user_id"],
+                                                params.integer(self.args, "house_id", minimum=1))
+        self.ok("已下架")
+
+
 class HomePageHandler(BaseHandler):
     async def get(self):
         self.ok_encoded(await self.application.houses.cached_home_page())
@@ -83,6 +92,7 @@ ROUTES = [
     (r"/api/house/info$", HouseInfoHandler),
     (r"/api/house/image$", HouseImageHandler),
     (r"/api/house/my$", MyHousesHandler),
+    (r"/api/house/takedown$", TakedownHandler),
     (r"/api/house/index$", HomePageHandler),
     (r"/api/house/list$", SearchHandler),
     (r"/api/house/list2$", CachedSearchHandler),

@@ -8,7 +8,7 @@ import datetime
 import orjson
 
 from models.media import AVATAR_THUMBNAIL, CARD_THUMBNAIL, ROW_THUMBNAIL
-from models.order import COMPLETE
+from models.order import ACTIVE, COMPLETE
 from models.user import public_name
 from utils.cache import HOUSES, Uncached
 from utils.errors import RET, ApiError
@@ -70,7 +70,8 @@ def page_query(query, page_size):
     """
     order, index = SORT_ORDERS[query.sort]
     index = f"idx_house_area_{index}" if query.area_id is not None else f"idx_house_{index}"
-    held, conditions, args = "", [], []
+    # `listed` leads every sort index: the walk never passes a house taken down.
+    held, conditions, args = "", ["h.listed = 1"], []
     if query.first_night is not None:
         held = " LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s"
         args += [query.first_night, query.last_night]
@@ -79,8 +80,8 @@ def page_query(query, page_size):
         args.append(query.area_id)
     if query.first_night is not None:
         conditions += [stay_fits("h", query.nights), "n.house_id IS NULL"]
-    where = " WHERE " + " AND ".join(conditions) if conditions else ""
-    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({index}){held}{where} ORDER BY {order} LIMIT %s OFFSET %s",
+    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({index}){held} WHERE {' AND '.join(conditions)}"
+            f" ORDER BY {order} LIMIT %s OFFSET %s",
             [*args, page_size, (query.page - 1) * page_size])
 
 
@@ -101,6 +102,18 @@ def count_query(query):
             "   WHERE night > %s AND night < %s AND nights <= DATEDIFF(%s, night)"
             f"   AND {fits}{in_area}) AS houses",
             [*area_args, first, first, last, *area_args, first, last, last, *area_args])
+
+
+# The columns of a house's card in a list (`dress_card`), read as `h` joined with its landlord `u`.
+CARD_COLUMNS = "h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count, u.avatar, h.index_image"
+
+
+def dress_card(media, house):
+    """A row of CARD_COLUMNS as a card of the search's answer: its images as URLs."""
+    house["avatar_thumb"] = media.url(house["avatar"], AVATAR_THUMBNAIL)
+    house["avatar"] = media.url(house["avatar"])
+    house["image_thumb"] = media.url(house["index_image"], CARD_THUMBNAIL)
+    house["image_url"] = media.url(house.pop("index_image"))
 
 
 async def _encoded(**fields):
@@ -129,7 +142,7 @@ class Houses:
     async def home_page_houses(self, db):
         """The most-booked houses that have a photo."""
         houses = await db.fetchall(
-            "SELECT id AS house_id, title, index_image FROM ih_house WHERE index_image IS NOT NULL"
+            "SELECT id AS house_id, title, index_image FROM ih_house WHERE listed = 1 AND index_image IS NOT NULL"
             " ORDER BY order_count DESC, id DESC LIMIT %s", (HOME_PAGE_HOUSES,))
         for house in houses:
             house["img_thumb"] = self.media.url(house["index_image"], CARD_THUMBNAIL)
@@ -145,11 +158,11 @@ class Houses:
         house = await db.fetchone(
             "SELECT h.id AS hid, h.user_id, h.title, h.price, h.deposit, h.address, h.area_id,"
             " a.name AS area_name, h.room_count, h.acreage, h.unit, h.capacity, h.beds, h.min_days,"
-            " h.max_days, h.order_count, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
+            " h.max_days, h.order_count, h.listed, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
             " FROM ih_house h JOIN ih_area a ON a.id = h.area_id JOIN ih_user u ON u.id = h.user_id"
             " WHERE h.id = %s", (house_id,))
-        if house is None:
-            raise ApiError(RET.NODATA, "房屋不存在")
+        if house is None or not house.pop("listed"):
+            raise ApiError(RET.NODATA, "房屋不存在或已下架")
         images, facilities, comments = await asyncio.gather(
             db.fetchall("SELECT image FROM ih_house_image WHERE house_id = %s ORDER BY id", (house_id,)),
             db.fetchall("SELECT facility_id FROM ih_house_facility WHERE house_id = %s"
@@ -179,12 +192,16 @@ class Houses:
         """The landlord's houses, newest first."""
         houses = await self.db.fetchall(
             "SELECT h.id AS house_id, h.title, h.price, a.name AS area_name, h.index_image,"
-            " h.created_at, h.order_count FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
+            " h.created_at, h.order_count, h.listed, h.taken_down_at"
+            " FROM ih_house h JOIN ih_area a ON a.id = h.area_id"
             " WHERE h.user_id = %s ORDER BY h.created_at DESC, h.id DESC", (user_id,))
         for house in houses:
             house["img_thumb"] = self.media.url(house["index_image"], ROW_THUMBNAIL)
             house["img_url"] = self.media.url(house.pop("index_image"))
             house["ctime"] = self.clock.show_timestamp(house.pop("created_at"))
+            house["listed"] = bool(house["listed"])
+            taken_down = house.pop("taken_down_at")
+            house["taken_down_time"] = self.clock.show_timestamp(taken_down) if taken_down else None
         return houses
 
     async def search(self, query):
@@ -199,14 +216,10 @@ class Houses:
             ids, args = page_query(query, self.page_size)
             # only the page's own rows are read
             houses = await db.fetchall(
-                "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
-                f" u.avatar, h.index_image FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
+                f"SELECT {CARD_COLUMNS} FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
                 f" JOIN ih_user u ON u.id = h.user_id ORDER BY {SORT_ORDERS[query.sort][0]}", args)
         for house in houses:
-            house["avatar_thumb"] = self.media.url(house["avatar"], AVATAR_THUMBNAIL)
-            house["avatar"] = self.media.url(house["avatar"])
-            house["image_thumb"] = self.media.url(house["index_image"], CARD_THUMBNAIL)
-            house["image_url"] = self.media.url(house.pop("index_image"))
+            dress_card(self.media, house)
         return {"data": houses, "total_page": (count + self.page_size - 1) // self.page_size}
 
     async def cached_search(self, query):
@@ -251,6 +264,33 @@ class Houses:
                 await cur.executemany("INSERT INTO ih_house_facility (house_id, facility_id) VALUES (%s, %s)",
                                       [(house_id, facility_id) for facility_id in facility_ids])
         return house_id
+
+    async def take_down(self, user_id, house_id):
+        """The landlord takes the house down for good: gone from every public place, its row
+        and its orders kept. Refused while an order of it is active; its remaining held nights
+        (blocked ones) go with it. Taking down a house already down changes nothing.
+
+        At READ COMMITTED under the house's row lock, as every change of its held nights
+        (models/order.py): no booking of it can start before this commits, and none after."""
+        async with self.cache.retiring(HOUSES), self.db.transaction(isolation="READ COMMITTED") as cur:
+            await cur.execute("SELECT user_id, listed FROM ih_house WHERE id = %s FOR UPDATE", (house_id,))
+            house = await cur.fetchone()
+            if house is None:
+                raise ApiError(RET.NODATA, "房屋不存在", param="house_id")
+            if house["user_id"] != user_id:
+                raise ApiError(RET.ROLEERR, "只有房东本人可以下架房屋")
+            if not house["listed"]:
+                return
+            await cur.execute("SELECT COUNT(*) AS active FROM ih_order WHERE house_id = %s"
+                              f" AND status IN ({', '.join(['%s'] * len(ACTIVE))})", (house_id, *ACTIVE))
+            active = (await cur.fetchone())["active"]
+            if active:
+                raise ApiError(RET.DATAERR, f"该房屋还有{active}个进行中的订单（待接单、待支付、已支付或待评价），"
+                                            "请先处理完这些订单再下架")
+            await cur.execute("DELETE FROM ih_booked_night WHERE house_id = %s", (house_id,))
+            await cur.execute("DELETE FROM ih_favourite WHERE house_id = %s", (house_id,))
+            await cur.execute("UPDATE ih_house SET listed = 0, taken_down_at = UTC_TIMESTAMP() WHERE id = %s",
+                              (house_id,))
 
     async def check_owner(self, user_id, house_id):
         """Only the landlord may change a house: 4002 for an unknown house, 4105 for anyone else."""

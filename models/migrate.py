@@ -96,8 +96,10 @@ async def _apply_pending(cur, database):
 async def _repair_search_counts(cur):
     """Rebuild the search's counts (migration 0007) when their totals disagree with the tables
     they count: a bulk load that stopped before its rebuild, or rows changed by hand with the
-    triggers bypassed. The check reads two totals; the rebuild reads every house and held night."""
-    await cur.execute("SELECT (SELECT COUNT(*) FROM ih_house) = (SELECT COALESCE(SUM(houses), 0) FROM ih_search_rule)"
+    triggers bypassed. The check reads two totals; the rebuild reads every house and held night.
+    Only listed houses are counted (0016)."""
+    await cur.execute("SELECT (SELECT COUNT(*) FROM ih_house WHERE listed = 1)"
+                      " = (SELECT COALESCE(SUM(houses), 0) FROM ih_search_rule)"
                       " AND (SELECT COUNT(*) FROM ih_booked_night)"
                       " = (SELECT COALESCE(SUM(booked), 0) FROM ih_search_night)")
     if not (await cur.fetchone())[0]:

@@ -252,11 +252,11 @@ class Orders:
         try:
             async with self.db.transaction(isolation="READ COMMITTED") as cur:
                 await self._check_guest_pending(cur, guest_id, days)
-                await cur.execute("SELECT user_id, area_id, price, min_days, max_days FROM ih_house "
+                await cur.execute("SELECT user_id, area_id, price, min_days, max_days, listed FROM ih_house "
                                   "WHERE id = %s FOR UPDATE", (house_id,))
                 house = await cur.fetchone()
-                if house is None:
-                    raise ApiError(RET.NODATA, "房屋不存在", param="house_id")
+                if house is None or not house["listed"]:
+                    raise ApiError(RET.NODATA, "房屋不存在或已下架", param="house_id")
                 if house["user_id"] == guest_id:
                     raise ApiError(RET.ROLEERR, "不能预订自己的房屋")
                 if days < house["min_days"] or (house["max_days"] and days > house["max_days"]):

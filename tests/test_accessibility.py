@@ -66,6 +66,9 @@ def site(new_client, redis_client, db_conn):
     act_ok(guest, "comment", reviewed, comment="干净明亮，房东热情")
     act_ok(landlord, "accept", book_ok(guest, house_id, day(10), day(11)))
     waiting = book_ok(guest, house_id, day(20), day(21))
+    assert guest.api("POST", "/api/house/favourite", json={"house_id": house_id})["errcode"] == "0"
+    taken_down = publish_house(landlord, title="已经下架的旧房子")
+    assert landlord.api("POST", "/api/house/takedown", json={"house_id": taken_down})["errcode"] == "0"
     return {"house_id": house_id, "landlord": landlord, "guest": guest, "waiting": waiting}
 
 
@@ -92,6 +95,7 @@ def routes(house_id):
         "/auth": "[data-testid=auth-done], #field-real_name",
         "/my/houses": "[data-testid=my-houses], [data-testid=needs-auth]",
         "/my/houses/new": ".publish-form, [data-testid=needs-auth]",
+        "/my/favourites": "[data-testid=favourites], .state-empty",
         "/orders": "[data-testid=orders], .state-empty",
         "/lorders": "[data-testid=orders], .state-empty",
     }
@@ -106,10 +110,17 @@ def show(page, route, ready):
     expect(page.locator(".loading, .carousel-loading")).to_have_count(0)
 
 
+DIALOG_STATES = {"cancel dialog", "takedown dialog", "filter sheet"}  # closed by Escape after the check
+
+
 def enter_state(page, state, site):
     """Bring the page shown into `state` (see test_no_page_has_a_serious_or_critical_violation)."""
     if state == "cancel dialog":
         page.locator(f"[data-order-id='{site['waiting']}']").get_by_role("button", name="取消订单").click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+    elif state == "takedown dialog":
+        row = page.locator(f"[data-house-id='{site['house_id']}']")
+        row.get_by_role("button", name=re.compile("^下架")).click()
         expect(page.get_by_role("dialog")).to_be_visible()
     elif state == "filter sheet":
         page.get_by_test_id("filter-open").click()
@@ -142,6 +153,8 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
                 states = [""]
                 if who == "guest" and route == "/orders":
                     states.append("cancel dialog")
+                if who == "landlord" and route == "/my/houses":
+                    states.append("takedown dialog")
                 if route == "/search" and viewport is MOBILE:
                     states.append("filter sheet")  # on a wide screen, a panel always in view
                 if who != "landlord" and route.startswith("/booking/"):
@@ -156,7 +169,7 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
                         report.append({"where": where, **violation})
                         if violation["impact"] in BLOCKING:
                             found.append(f"{where}: {violation['id']} ({violation['impact']}) {violation['nodes']}")
-                    if state == "cancel dialog":
+                    if state in DIALOG_STATES:
                         page.keyboard.press("Escape")
                         expect(page.get_by_role("dialog")).to_have_count(0)
     (OUTPUT / "axe-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")

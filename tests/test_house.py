@@ -152,7 +152,7 @@ def test_my_houses_newest_first(landlord, new_client, redis_client):
     assert [house["house_id"] for house in houses] == [third, second, first]
     assert {key: houses[2][key] for key in houses[2] if key != "ctime"} == {
         "house_id": first, "title": "第一套", "price": 10000, "area_name": "东城区", "img_url": None,
-        "img_thumb": None, "order_count": 0}
+        "img_thumb": None, "order_count": 0, "listed": True, "taken_down_time": None}
     assert TIMESTAMP_RE.match(houses[2]["ctime"])
     assert new_client().api("GET", "/api/house/my")["errcode"] == "4102"
 

@@ -111,6 +111,14 @@ def id_list(args, name):
     return ids
 
 
+def id_csv(args, name, *, most):
+    """Unique positive ids written `1,2,3` in one field (a query string has no lists), at most `most`."""
+    items = text(args, name, max_len=most * 11).split(",")
+    if len(items) > most:
+        raise invalid(name, f"最多 {most} 个编号")
+    return id_list({name: items}, name)
+
+
 def fen(args, name, *, allow_zero):
     """An amount in yuan (a JSON number or a string, at most two decimals) as integer fen."""
     value = args.get(name)

@@ -18,6 +18,7 @@ addRoute(/^\/profile$/, page(() => import("./pages/profile.js"), "profilePage"),
 addRoute(/^\/auth$/, page(() => import("./pages/auth.js"), "authPage"), { title: "实名认证", back: "/my" });
 addRoute(/^\/my\/houses$/, page(() => import("./pages/my-houses.js"), "myHousesPage"), { title: "我的房源", back: "/my" });
 addRoute(/^\/my\/houses\/new$/, page(() => import("./pages/publish.js"), "publishPage"), { title: "发布房源", back: "/my/houses" });
+addRoute(/^\/my\/favourites$/, page(() => import("./pages/favourites.js"), "favouritesPage"), { title: "我的收藏", back: "/my" });
 addRoute(/^\/orders$/, orders("custom"), { title: "我的订单", back: "/my" });
 addRoute(/^\/lorders$/, orders("landlord"), { title: "客户订单", back: "/my" });
 addRoute(/^\/payment\/(\d+)$/, page(() => import("./pages/payment.js"), "paymentPage"), { title: "支付结果", back: "/orders" });

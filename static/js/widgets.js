@@ -1,6 +1,7 @@
 // Pieces several pages share: labelled fields with their own error line, states, toasts, dialogs.
-import { api } from "./api.js";
+import { api, session } from "./api.js";
 import { h, icon, ICONS, replace, todayISO } from "./dom.js";
+import { loginTarget, navigate } from "./router.js";
 
 // A form's fields by request-argument name, each with an error line right under it, so an
 // error from the server lands next to the field it concerns ("_form" is the form as a whole).
@@ -206,4 +207,52 @@ export function datePair(startValue, endValue, { startLabel = "入住日期", en
     return null;
   };
   return { element, start, end, problem };
+}
+
+const HEART = "M12 20s-7.5-4.6-9.3-9C1.5 8 3.4 4.8 6.6 4.8c2.1 0 3.6 1.2 5.4 3.3 1.8-2.1 3.3-3.3 5.4-3.3 3.2 0 5.1 3.2 3.9 6.2-1.8 4.4-9.3 9-9.3 9z";
+
+function pressHeart(button, hearted) {
+  button.setAttribute("aria-pressed", String(hearted));
+  button.dataset.heartKnown = "";
+}
+
+// A toggle that hearts a house or takes the heart off. Its name says which house (a list has one
+// per card), aria-pressed whether it is hearted: `hearted` when known, else `markHearts` fills
+// it in. Logged out, it leads to the login page, which comes back here.
+export function favouriteButton(houseId, title, hearted = null) {
+  const button = h("button", { class: "heart", type: "button", "data-heart": houseId, "aria-pressed": String(Boolean(hearted)),
+    "aria-label": `收藏 ${title}` }, icon(HEART, "icon heart-icon"));
+  if (hearted !== null) pressHeart(button, hearted);
+  let sending = false; // not `disabled`: the button keeps the keyboard's focus
+  button.addEventListener("click", async () => {
+    if (!session.user) {
+      navigate(loginTarget());
+      return;
+    }
+    if (sending) return;
+    sending = true;
+    const heart = button.getAttribute("aria-pressed") !== "true";
+    try {
+      await api(heart ? "POST" : "DELETE", "/api/house/favourite", { json: { house_id: Number(houseId) } });
+      // the same house may show twice (in two sections of the home page)
+      document.querySelectorAll(`button[data-heart="${Number(houseId)}"]`).forEach((same) => pressHeart(same, heart));
+      toast(heart ? "已收藏" : "已取消收藏");
+    } catch (error) {
+      if (!error.redirected) toast(error.errmsg);
+    } finally {
+      sending = false;
+    }
+  });
+  return button;
+}
+
+// The hearts under `root` not known yet, asked about in one request (lists are cached for
+// everyone, so they cannot say).
+export async function markHearts(root) {
+  const buttons = [...root.querySelectorAll("button[data-heart]:not([data-heart-known])")];
+  if (!session.user || !buttons.length) return;
+  const ids = [...new Set(buttons.map((button) => button.dataset.heart))];
+  const { favourites } = await api("GET", `/api/house/favourite?house_id=${ids.join(",")}`, { redirect: false });
+  const hearted = new Set(favourites.map(String));
+  buttons.forEach((button) => pressHeart(button, hearted.has(button.dataset.heart)));
 }

@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { houseCard } from "../cards.js";
 import { h, icon, ICONS, photo, replace } from "../dom.js";
 import { navigate } from "../router.js";
-import { areaOptions, datePair, linkButton } from "../widgets.js";
+import { areaOptions, datePair, linkButton, markHearts } from "../widgets.js";
 
 const SLIDE_SECONDS = 5;
 // One row on a desktop; the rest are a tap on "查看更多" away.
@@ -139,6 +139,7 @@ function section(id, title, criteria, shows = () => true) {
       const body = await api("GET", `/api/house/list2?${query}&p=1`);
       const houses = body.data.filter(shows).slice(0, SECTION_HOUSES);
       replace(list, houses.map((house) => houseCard(house, { heading: "h3" })));
+      markHearts(list).catch(() => {}); // the cards work without their hearts' state
       replace(status);
       element.hidden = !list.children.length;
     } catch (error) {

@@ -2,7 +2,7 @@
 import { api } from "../api.js";
 import { avatar, h, icon, ICONS, photo, replace, yuan } from "../dom.js";
 import { facilityGrid } from "../facilities.js";
-import { emptyState, linkButton } from "../widgets.js";
+import { emptyState, favouriteButton, linkButton } from "../widgets.js";
 
 function gallery(images, title) {
   if (!images.length) return h("div", { class: "gallery" }, photo(null, title, "gallery-photo"));
@@ -70,7 +70,9 @@ export async function housePage({ view, params, query }) {
     h("div", { class: "detail-columns" },
       h("div", { class: "detail-main" },
         h("section", { class: "card" },
-          h("h2", { class: "house-detail-title", "data-testid": "house-title" }, house.title),
+          h("div", { class: "house-detail-head" },
+            h("h2", { class: "house-detail-title", "data-testid": "house-title" }, house.title),
+            favouriteButton(house.hid, house.title, body.favourite)),
           h("p", { class: "house-detail-price" }, h("strong", {}, yuan(house.price)), " / 晚"),
           h("p", { class: "muted" }, house.address)),
         h("section", { class: "card landlord" },

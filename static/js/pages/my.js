@@ -26,6 +26,7 @@ export async function myPage({ view }) {
     h("ul", { class: "card menu", "aria-label": "我的账号" },
       menuLink("/profile", "个人信息", "头像、用户名"),
       menuLink("/orders", "我的订单"),
+      menuLink("/my/favourites", "我的收藏"),
       menuLink("/auth", "实名认证", profile.real_name_verified ? "已认证" : "未认证")),
     h("ul", { class: "card menu", "aria-label": "我是房东" },
       menuLink("/my/houses", "我的房源"),

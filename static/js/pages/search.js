@@ -7,7 +7,7 @@ import { houseCard } from "../cards.js";
 import { fenOf, h, isISODate, replace, yuanAmount } from "../dom.js";
 import { FACILITIES, facilityCheckboxes } from "../facilities.js";
 import { setQuery } from "../router.js";
-import { areaOptions, areas, behaveAsModal, datePair, emptyState, Fields, loading } from "../widgets.js";
+import { areaOptions, areas, behaveAsModal, datePair, emptyState, Fields, loading, markHearts } from "../widgets.js";
 
 const SORTS = [["new", "最新上线"], ["rating-des", "评分最高"], ["booking", "入住最多"], ["price-inc", "价格 低-高"],
   ["price-des", "价格 高-低"]];
@@ -174,6 +174,7 @@ export async function searchPage({ view, query, onLeave }) {
       totalPages = body.total_page;
       const detailQuery = state.sd ? `?${new URLSearchParams({ sd: state.sd, ed: state.ed || state.sd })}` : "";
       body.data.forEach((house) => list.append(houseCard(house, { query: detailQuery })));
+      markHearts(list).catch(() => {}); // the cards work without their hearts' state
       if (!list.children.length) {
         replace(footer, emptyState(activeFilters(state)
           ? "没有符合条件的房源，换个城区、日期或筛选条件试试" : "没有符合条件的房源，换个城区或日期试试"));
