@@ -12,7 +12,7 @@ import datetime
 
 from models.order import MAX_DAYS_AHEAD, MAX_NIGHTS, check_nights, nights, retrying_deadlocks
 from utils.cache import HOUSES
-from utils.errors import RET, ApiError
+from utils.errors import HOUSE_GONE, RET, ApiError
 
 FREE, BOOKED, BLOCKED = "free", "booked", "blocked"
 MAX_MONTHS = 12
@@ -43,9 +43,9 @@ class Calendar:
         start = max(first, today)
         end = min(end_of_months(first, months), today + datetime.timedelta(days=HORIZON_DAYS))
         db = await self.cache.reading()  # every change of nights or prices retires HOUSES
-        house = await db.fetchone("SELECT price FROM ih_house WHERE id = %s", (house_id,))
+        house = await db.fetchone("SELECT price FROM ih_house WHERE id = %s AND listed = 1", (house_id,))
         if house is None:
-            raise ApiError(RET.NODATA, "房屋不存在", param="house_id")
+            raise ApiError(RET.NODATA, HOUSE_GONE, param="house_id")
         held = await db.fetchall("SELECT night, order_id IS NULL AS blocked FROM ih_booked_night"
                                  " WHERE house_id = %s AND night BETWEEN %s AND %s", (house_id, start, end))
         status = {row["night"]: BLOCKED if row["blocked"] else BOOKED for row in held}
@@ -67,10 +67,10 @@ class Calendar:
 
     async def _change_once(self, user_id, house_id, start, end, blocked, price):
         async with self.db.transaction(isolation="READ COMMITTED") as cur:
-            await cur.execute("SELECT user_id, area_id FROM ih_house WHERE id = %s FOR UPDATE", (house_id,))
+            await cur.execute("SELECT user_id, area_id, listed FROM ih_house WHERE id = %s FOR UPDATE", (house_id,))
             house = await cur.fetchone()
-            if house is None:
-                raise ApiError(RET.NODATA, "房屋不存在", param="house_id")
+            if house is None or not house["listed"]:  # a house taken down holds no nights (0016)
+                raise ApiError(RET.NODATA, HOUSE_GONE, param="house_id")
             if house["user_id"] != user_id:
                 raise ApiError(RET.ROLEERR, "只有房东本人可以修改房屋日历")
             if blocked is True:

@@ -5,12 +5,11 @@ transaction that takes it down (Houses.take_down). Every read goes to the primar
 heart shows at once on the next page the user opens.
 """
 from models.house import CARD_COLUMNS, dress_card
-from utils.errors import RET, ApiError
+from utils.errors import HOUSE_GONE, RET, ApiError
 
 MAX_FAVOURITES = 1000  # per user: the list stays a few pages of cheap reads
 MAX_ASKED = 100  # house ids one question about hearts may name
 
-GONE = "房屋不存在或已下架"
 
 
 class Favourites:
@@ -29,7 +28,7 @@ class Favourites:
             await cur.execute("SELECT listed FROM ih_house WHERE id = %s LOCK IN SHARE MODE", (house_id,))
             house = await cur.fetchone()
             if house is None or not house["listed"]:
-                raise ApiError(RET.NODATA, GONE, param="house_id")
+                raise ApiError(RET.NODATA, HOUSE_GONE, param="house_id")
             await cur.execute("SELECT COUNT(*) AS hearted, COALESCE(SUM(house_id = %s), 0) AS this_one"
                               " FROM ih_favourite WHERE user_id = %s", (house_id, user_id))
             found = await cur.fetchone()
@@ -46,7 +45,7 @@ class Favourites:
         if not removed:
             house = await self.db.fetchone("SELECT listed FROM ih_house WHERE id = %s", (house_id,))
             if house is None or not house["listed"]:
-                raise ApiError(RET.NODATA, GONE, param="house_id")
+                raise ApiError(RET.NODATA, HOUSE_GONE, param="house_id")
 
     async def page(self, user_id, page):
         """The payload of GET /api/user/favourites: the 1-based `page` of the user's hearted

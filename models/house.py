@@ -11,7 +11,7 @@ from models.media import AVATAR_THUMBNAIL, CARD_THUMBNAIL, ROW_THUMBNAIL
 from models.order import ACTIVE, COMPLETE
 from models.user import public_name
 from utils.cache import HOUSES, Uncached
-from utils.errors import RET, ApiError
+from utils.errors import HOUSE_GONE, RET, ApiError
 from utils.images import ImageUse
 
 # Each order is served by an index of ih_house, one for a district and one for all (0007),
@@ -162,7 +162,7 @@ class Houses:
             " FROM ih_house h JOIN ih_area a ON a.id = h.area_id JOIN ih_user u ON u.id = h.user_id"
             " WHERE h.id = %s", (house_id,))
         if house is None or not house.pop("listed"):
-            raise ApiError(RET.NODATA, "房屋不存在或已下架")
+            raise ApiError(RET.NODATA, HOUSE_GONE)
         images, facilities, comments = await asyncio.gather(
             db.fetchall("SELECT image FROM ih_house_image WHERE house_id = %s ORDER BY id", (house_id,)),
             db.fetchall("SELECT facility_id FROM ih_house_facility WHERE house_id = %s"

@@ -27,7 +27,7 @@ import pymysql
 
 from models.media import ROW_THUMBNAIL
 from utils.cache import HOUSES
-from utils.errors import RET, ApiError
+from utils.errors import HOUSE_GONE, RET, ApiError
 
 WAIT_ACCEPT = 0
 WAIT_PAYMENT = 1  # accepted, the guest has yet to pay (--payment=alipay only)
@@ -256,7 +256,7 @@ class Orders:
                                   "WHERE id = %s FOR UPDATE", (house_id,))
                 house = await cur.fetchone()
                 if house is None or not house["listed"]:
-                    raise ApiError(RET.NODATA, "房屋不存在或已下架", param="house_id")
+                    raise ApiError(RET.NODATA, HOUSE_GONE, param="house_id")
                 if house["user_id"] == guest_id:
                     raise ApiError(RET.ROLEERR, "不能预订自己的房屋")
                 if days < house["min_days"] or (house["max_days"] and days > house["max_days"]):

@@ -107,6 +107,15 @@ def test_unknown_house(landlord):
     assert (body["errcode"], body["param"]) == ("4002", "house_id")
 
 
+def test_a_house_taken_down_has_no_calendar_to_read_or_change(landlord, client, house_id):
+    change_ok(landlord, house_id, day(3), day(4), blocked=True)
+    assert landlord.api("POST", "/api/house/takedown", json={"house_id": house_id})["errcode"] == "0"
+    assert calendar(client, house_id)["errcode"] == "4002"
+    for fields in ({"blocked": True}, {"blocked": False}, {"price": 100}):
+        body = change(landlord, house_id, day(1), day(2), **fields)
+        assert (body["errcode"], body["param"]) == ("4002", "house_id")
+
+
 @pytest.mark.parametrize("fields, field", [
     ({"start_date": "2030-01-01", "end_date": "2030-01-02", "blocked": True}, "house_id"),
     ({"house_id": 1, "end_date": "2030-01-02", "blocked": True}, "start_date"),

@@ -22,6 +22,9 @@ class RET:
     UNKOWNERR = "4501"
 
 
+# A house that never existed or that its landlord took down: a visitor cannot tell them apart.
+HOUSE_GONE = "房屋不存在或已下架"
+
 DEFAULT_MESSAGES = {
     RET.OK: "成功",
     RET.DBERR: "数据库错误",
