@@ -1,6 +1,6 @@
 """Every URL of the service. Each resource module lists its own anchored API routes. docs/openapi.yaml
 describes each of them (tests/unit/test_openapi_routes.py keeps the two in step)."""
-from handlers import apidocs, house, ops, order, passport, pay, profile
+from handlers import apidocs, house, ops, order, passport, pay, profile, review
 from handlers.assets import AssetHandler, PageHandler
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler
@@ -15,6 +15,7 @@ def routes(web_root, media_root):
         *profile.ROUTES,
         *house.ROUTES,
         *order.ROUTES,
+        *review.ROUTES,
         *pay.ROUTES,
         *apidocs.ROUTES,
         *ops.ROUTES,

@@ -30,7 +30,8 @@ def test_booking_computes_inclusive_nights_and_amount(guest, house_id):
     assert order["status"] == 0 and order["comment"] is None
     datetime.datetime.strptime(order["ctime"], "%Y-%m-%d %H:%M:%S")
     assert set(order) == {"order_id", "house_id", "title", "img_url", "img_thumb", "start_date", "end_date",
-                          "ctime", "days", "amount", "status", "comment", "actions"}
+                          "ctime", "days", "amount", "status", "comment", "stars", "comment_ctime", "reply",
+                          "reply_ctime", "actions"}
 
 
 def test_one_night_stay(guest, house_id):

@@ -200,3 +200,21 @@ export function datePair(startValue, endValue, { startLabel = "入住日期", en
   };
   return { element, start, end, problem };
 }
+
+// A house's average stars and how many rated reviews make it (`rating` null: none yet), as the
+// house page and the search cards show it. The star is drawn; the words say it.
+export function ratingBadge(rating, count) {
+  if (rating === null || rating === undefined) return h("span", { class: "rating rating-none" }, "暂无评分");
+  return h("span", { class: "rating", "data-testid": "rating" },
+    h("span", { class: "rating-star", "aria-hidden": "true" }, "★"),
+    h("span", { class: "sr-only" }, "评分"), Number(rating).toFixed(1),
+    h("span", { class: "rating-count" }, `（${count}条评分）`));
+}
+
+// One review's 1-5 stars (null: a review sent without stars shows none).
+export function starsLine(stars) {
+  if (!stars) return null;
+  return h("span", { class: "stars", "data-testid": "stars" },
+    h("span", { "aria-hidden": "true" }, "★".repeat(stars) + "☆".repeat(5 - stars)),
+    h("span", { class: "sr-only" }, `${stars}星`));
+}

@@ -2,9 +2,9 @@
 import { api } from "../api.js";
 import { avatar, h, isISODate, photo, replace, yuan } from "../dom.js";
 import { setQuery } from "../router.js";
-import { areaOptions, areas, datePair, emptyState, loading } from "../widgets.js";
+import { areaOptions, areas, datePair, emptyState, loading, ratingBadge } from "../widgets.js";
 
-const SORTS = [["new", "最新上线"], ["booking", "入住最多"], ["price-inc", "价格 低-高"], ["price-des", "价格 高-低"]];
+const SORTS = [["new", "最新上线"], ["booking", "入住最多"], ["price-inc", "价格 低-高"], ["price-des", "价格 高-低"], ["rating-des", "评分最高"]];
 
 export function houseCard(house, query = "") {
   return h("li", { class: "house-card", "data-house-id": house.house_id },
@@ -16,7 +16,8 @@ export function houseCard(house, query = "") {
         avatar(house.avatar_thumb, "", "avatar avatar-landlord", house.avatar),
         h("h2", { class: "house-title" }, house.title),
         h("p", { class: "house-meta" },
-          h("span", {}, `出租${house.room_count}间`), h("span", {}, `${house.order_count}次入住`)),
+          h("span", {}, `出租${house.room_count}间`), h("span", {}, `${house.order_count}次入住`),
+          ratingBadge(house.rating, house.rating_count)),
         h("p", { class: "house-address" }, house.address))));
 }
 
