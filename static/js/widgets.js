@@ -133,7 +133,9 @@ export function openDialog({ title, body, keepText = "返回", confirmText, onCo
   dialog.addEventListener("click", (event) => event.target === dialog && close()); // the backdrop
   dialog.addEventListener("keydown", (event) => {
     if (event.key !== "Tab") return;
-    const stops = [...dialog.querySelectorAll("button, textarea, input, select, a[href]")].filter((el) => !el.disabled);
+    // Of a radio group with a choice made, Tab reaches the chosen one only.
+    const stops = [...dialog.querySelectorAll("button, textarea, input, select, a[href]")].filter((el) => !el.disabled
+      && !(el.type === "radio" && !el.checked && dialog.querySelector(`input[type=radio][name="${el.name}"]:checked`)));
     const [first, last] = [stops[0], stops[stops.length - 1]];
     if (event.shiftKey && document.activeElement === first) {
       event.preventDefault();

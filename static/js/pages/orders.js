@@ -32,9 +32,9 @@ function starPicker(current) {
   };
   const stars = STAR_WORDS.map((words, index) => {
     const value = index + 1;
-    const input = h("input", { type: "radio", class: "star-input", name, id: `${name}-${value}`, value, checked: value === current, onchange: () => paint(value) });
-    labels.push(h("label", { class: "star-label", for: input.id }, h("span", { "aria-hidden": "true" }, "★"), h("span", { class: "sr-only" }, `${value}星（${words}）`)));
-    return [input, labels[index]];
+    const input = h("input", { type: "radio", class: "star-input", name, value, checked: value === current, onchange: () => paint(value) });
+    labels.push(h("label", { class: "star-label" }, input, h("span", { "aria-hidden": "true" }, "★"), h("span", { class: "sr-only" }, `${value}星（${words}）`)));
+    return labels[index];
   });
   paint(current || 0);
   const element = h("fieldset", { class: "star-picker", "data-testid": "star-picker" }, h("legend", {}, "评分"), stars, said);
