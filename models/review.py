@@ -3,8 +3,8 @@ landlord's one reply, and the ratings they add up to (service: `Reviews`).
 
 A review is the order's "comment" transition (3 → 4, models/order.py), so a stay has one review
 whatever races: both requests lock the order and the second finds it complete. A house's
-rating_count, rating_sum and `rating` (the sort key of `rating-des`, migration 0014) change in
-the transaction of the review or edit that changes them, under the house's row lock that
+rating_count and rating_sum (and so `rating`, the sort key of `rating-des`, migration 0014) change
+in the transaction of the review or edit that changes them, under the house's row lock that
 `lock_order` takes first.
 
 Each write is one method (`review`, `edit`, `reply`): what follows one (a notification) goes there.
@@ -24,11 +24,6 @@ def rating_of(rating_sum, rating_count):
     if not rating_count:
         return None
     return (rating_sum * 20 + rating_count) // (2 * rating_count) / 10
-
-
-def sort_key(rating_sum, rating_count):
-    """ih_house.rating: the average x100 rounded half up, 0 with no rated review (sorted last)."""
-    return (rating_sum * 200 + rating_count) // (2 * rating_count) if rating_count else 0
 
 
 class Reviews:
@@ -90,8 +85,8 @@ class Reviews:
         house = await cur.fetchone()
         count = house["rating_count"] + (new_stars is not None) - (old_stars is not None)
         total = house["rating_sum"] + (new_stars or 0) - (old_stars or 0)
-        await cur.execute("UPDATE ih_house SET rating_count = %s, rating_sum = %s, rating = %s WHERE id = %s",
-                          (count, total, sort_key(total, count), house_id))
+        # ih_house.rating, the sort key, follows from these two (migration 0014).
+        await cur.execute("UPDATE ih_house SET rating_count = %s, rating_sum = %s WHERE id = %s", (count, total, house_id))
 
     def describe(self, orders, role):
         """Add to each order of a list (Orders.list_for) its review's `stars`, `comment_ctime`,

@@ -14,13 +14,14 @@ ALTER TABLE ih_order
 -- The reviews written before stars existed: their time is the order's last change.
 UPDATE ih_order SET commented_at = updated_at, updated_at = updated_at WHERE status = 4;
 
--- A house's rated reviews, kept with each review and edit under the house's row lock; `rating`
--- is their average x100 rounded (0: none), the sort key of `rating-des`, so unrated houses come
--- last. As for the other orders (0007), an index per order with and without the district, that
--- holds the stay rule; the id breaks ties.
+-- A house's rated reviews, kept with each review and edit under the house's row lock. `rating`
+-- follows from them: their average x100 rounded half up, 0 with none, the sort key of
+-- `rating-des` (unrated houses last). As for the other orders (0007), an index per order with and
+-- without the district, that holds the stay rule; the id breaks ties.
 ALTER TABLE ih_house
-    ADD COLUMN rating_count INT UNSIGNED      NOT NULL DEFAULT 0 COMMENT 'reviews with stars' AFTER order_count,
-    ADD COLUMN rating_sum   INT UNSIGNED      NOT NULL DEFAULT 0 COMMENT 'their stars' AFTER rating_count,
-    ADD COLUMN rating       SMALLINT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'average stars x100, 0: unrated' AFTER rating_sum,
+    ADD COLUMN rating_count INT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'reviews with stars' AFTER order_count,
+    ADD COLUMN rating_sum   INT UNSIGNED NOT NULL DEFAULT 0 COMMENT 'their stars' AFTER rating_count,
+    ADD COLUMN rating       SMALLINT UNSIGNED AS (IF(rating_count = 0, 0,
+        (rating_sum * 200 + rating_count) DIV (2 * rating_count))) STORED COMMENT 'average stars x100, 0: unrated' AFTER rating_sum,
     ADD KEY idx_house_area_rating (area_id, rating, id, min_days, max_days),
     ADD KEY idx_house_rating (rating, id, min_days, max_days);
