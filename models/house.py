@@ -147,7 +147,8 @@ class Houses:
         house = await db.fetchone(
             "SELECT h.id AS hid, h.user_id, h.title, h.price, h.deposit, h.address, h.area_id,"
             " a.name AS area_name, h.room_count, h.acreage, h.unit, h.capacity, h.beds, h.min_days,"
-            " h.max_days, h.order_count, h.rating_count, h.rating_sum, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
+            " h.max_days, h.order_count, h.rating_count, h.rating_sum, u.name AS user_name, u.mobile,"
+            " u.avatar AS user_avatar"
             " FROM ih_house h JOIN ih_area a ON a.id = h.area_id JOIN ih_user u ON u.id = h.user_id"
             " WHERE h.id = %s", (house_id,))
         if house is None:
@@ -205,8 +206,8 @@ class Houses:
             ids, args = page_query(query, self.page_size)
             # only the page's own rows are read
             houses = await db.fetchall(
-                "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count,"
-                f" h.rating_count, h.rating_sum, u.avatar, h.index_image FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
+                "SELECT h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count, h.rating_count,"
+                f" h.rating_sum, u.avatar, h.index_image FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
                 f" JOIN ih_user u ON u.id = h.user_id ORDER BY {SORT_ORDERS[query.sort][0]}", args)
         for house in houses:
             house["rating"] = rating_of(house.pop("rating_sum"), house["rating_count"])

@@ -86,7 +86,8 @@ class Reviews:
         count = house["rating_count"] + (new_stars is not None) - (old_stars is not None)
         total = house["rating_sum"] + (new_stars or 0) - (old_stars or 0)
         # ih_house.rating, the sort key, follows from these two (migration 0014).
-        await cur.execute("UPDATE ih_house SET rating_count = %s, rating_sum = %s WHERE id = %s", (count, total, house_id))
+        await cur.execute("UPDATE ih_house SET rating_count = %s, rating_sum = %s WHERE id = %s",
+                          (count, total, house_id))
 
     def describe(self, orders, role):
         """Add to each order of a list (Orders.list_for) its review's `stars`, `comment_ctime`,

@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act, act_ok, at_once, book_ok, day, detail, end_stay, login_ok,
-                           my_orders, publish_house, register, search)
+from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act, act_ok, at_once, book_ok, day, detail, end_stay,
+                           login_ok, my_orders, publish_house, register, search)
 
 
 @pytest.fixture
@@ -243,10 +243,8 @@ def test_rating_des_is_the_order_of_the_average_stars(landlord, guest, db_conn):
                         " GROUP BY h.id ORDER BY COALESCE(AVG(o.stars), 0) DESC, h.id DESC", (area, area, night, taken))
             expected = [row[0] for row in cur.fetchall()]
         for path in ("/api/house/list", "/api/house/list2"):
-            found = []
-            for page in (1, 2):
-                found += [house["house_id"] for house in
-                          search(guest, path, aid=area, sd=night and night.isoformat(), sk="rating-des", p=page)["data"]]
+            query = {"aid": area, "sd": night and night.isoformat(), "sk": "rating-des"}
+            found = [house["house_id"] for page in (1, 2) for house in search(guest, path, p=page, **query)["data"]]
             assert found == expected, (path, area, night)
     averages = [house["rating"] for house in search(guest, sk="rating-des")["data"]]
     rated_ones = [rating for rating in averages if rating is not None]
