@@ -31,6 +31,7 @@ from models.migrate import migrate
 from models.order import EXPIRY_BATCH, Orders
 from models.passport import Passport
 from models.payment import Payments
+from models.review import Reviews
 from models.user import Users
 from utils import logs, metrics
 from utils.api_reference import ApiReference
@@ -81,6 +82,7 @@ class Application(tornado.web.Application):
         self.orders = Orders(db, cache, self.media, clock, guest_pending_orders=options.guest_pending_orders,
                              guest_pending_nights=options.guest_pending_nights,
                              pending_order_hours=options.pending_order_hours, payments=self.payments)
+        self.reviews = Reviews(db, cache, clock, self.orders)
         self.page_policy = page_policy(options.media_base_url)
         self.assets = Assets.load(options.web_root)
         if options.debug:  # a changed frontend file restarts the server, which versions it anew

@@ -1,5 +1,5 @@
-"""Orders: booking, the landlord's accept/reject, the guest's review and cancel (with payments,
-refunded under the rule), the lists (service: `Orders`). Their parameters and answers:
+"""Orders: booking, the landlord's accept/reject, the guest's cancel (with payments, refunded
+under the rule), the lists (service: `Orders`; reviews: handlers/review.py). Their parameters and answers:
 docs/openapi.yaml, tag `orders`."""
 from handlers.base import BaseHandler, login_required
 from models.order import GUEST, LANDLORD
@@ -27,6 +27,7 @@ class MyOrdersHandler(BaseHandler):
         # Pages only when asked for: a client that sends no `p` gets every order, as it always has.
         page = params.integer(self.args, "p", required=False, minimum=1)
         orders = await self.application.orders.list_for(ROLES[role], self.session["user_id"], page)
+        self.application.reviews.describe(orders, ROLES[role])
         if page is None:
             self.ok(orders=orders)
         else:
@@ -63,12 +64,6 @@ class RejectHandler(OrderActionHandler):
     text_max = 256
 
 
-class CommentHandler(OrderActionHandler):
-    action = "comment"
-    text_field = "comment"
-    text_max = 1000
-
-
 class CancelHandler(OrderActionHandler):
     action = "cancel"
 
@@ -87,6 +82,5 @@ ROUTES = [
     (r"/api/order/accept$", AcceptHandler),
     (r"/api/order/reject$", RejectHandler),
     (r"/api/house/reject$", RejectHandler),  # the original API document's name for rejecting
-    (r"/api/order/comment$", CommentHandler),
     (r"/api/order/cancel$", CancelHandler),
 ]

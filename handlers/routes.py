@@ -1,6 +1,6 @@
 """Every URL of the service. Each resource module lists its own anchored API routes. docs/openapi.yaml
 describes each of them (tests/unit/test_openapi_routes.py keeps the two in step)."""
-from handlers import apidocs, calendar, favourite, house, ops, order, passport, pay, profile
+from handlers import apidocs, calendar, favourite, house, ops, order, passport, pay, profile, review
 from handlers.assets import AssetHandler, PageHandler
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler
@@ -17,6 +17,7 @@ def routes(web_root, media_root):
         *calendar.ROUTES,
         *favourite.ROUTES,
         *order.ROUTES,
+        *review.ROUTES,
         *pay.ROUTES,
         *apidocs.ROUTES,
         *ops.ROUTES,

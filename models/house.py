@@ -8,7 +8,8 @@ import datetime
 import orjson
 
 from models.media import AVATAR_THUMBNAIL, CARD_THUMBNAIL, ROW_THUMBNAIL
-from models.order import ACTIVE, COMPLETE
+from models.order import ACTIVE, COMPLETE, REVIEW_TIME
+from models.review import rating_of
 from models.user import public_name
 from utils.cache import HOUSES, Uncached
 from utils.errors import HOUSE_GONE, RET, ApiError
@@ -21,6 +22,7 @@ SORT_ORDERS = {
     "booking": ("h.order_count DESC, h.id DESC", "booking"),
     "price-inc": ("h.price ASC, h.id ASC", "price"),
     "price-des": ("h.price DESC, h.id DESC", "price"),
+    "rating-des": ("h.rating DESC, h.id DESC", "rating"),  # unrated houses (0) last
 }
 DEFAULT_SORT = "new"
 HOME_PAGE_HOUSES = 5
@@ -105,11 +107,13 @@ def count_query(query):
 
 
 # The columns of a house's card in a list (`dress_card`), read as `h` joined with its landlord `u`.
-CARD_COLUMNS = "h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count, u.avatar, h.index_image"
+CARD_COLUMNS = ("h.id AS house_id, h.title, h.price, h.room_count, h.address, h.order_count, h.rating_count,"
+                " h.rating_sum, u.avatar, h.index_image")
 
 
 def dress_card(media, house):
-    """A row of CARD_COLUMNS as a card of the search's answer: its images as URLs."""
+    """A row of CARD_COLUMNS as a card of the search's answer: its rating, its images as URLs."""
+    house["rating"] = rating_of(house.pop("rating_sum"), house["rating_count"])
     house["avatar_thumb"] = media.url(house["avatar"], AVATAR_THUMBNAIL)
     house["avatar"] = media.url(house["avatar"])
     house["image_thumb"] = media.url(house["index_image"], CARD_THUMBNAIL)
@@ -158,7 +162,8 @@ class Houses:
         house = await db.fetchone(
             "SELECT h.id AS hid, h.user_id, h.title, h.price, h.deposit, h.address, h.area_id,"
             " a.name AS area_name, h.room_count, h.acreage, h.unit, h.capacity, h.beds, h.min_days,"
-            " h.max_days, h.order_count, h.listed, u.name AS user_name, u.mobile, u.avatar AS user_avatar"
+            " h.max_days, h.order_count, h.listed, h.rating_count, h.rating_sum, u.name AS user_name, u.mobile,"
+            " u.avatar AS user_avatar"
             " FROM ih_house h JOIN ih_area a ON a.id = h.area_id JOIN ih_user u ON u.id = h.user_id"
             " WHERE h.id = %s", (house_id,))
         if house is None or not house.pop("listed"):
@@ -167,9 +172,9 @@ class Houses:
             db.fetchall("SELECT image FROM ih_house_image WHERE house_id = %s ORDER BY id", (house_id,)),
             db.fetchall("SELECT facility_id FROM ih_house_facility WHERE house_id = %s"
                         " ORDER BY facility_id", (house_id,)),
-            db.fetchall("SELECT u.name, u.mobile, o.comment, o.updated_at FROM ih_order o"
-                        " JOIN ih_user u ON u.id = o.user_id WHERE o.house_id = %s AND o.status = %s"
-                        " ORDER BY o.updated_at DESC, o.id DESC LIMIT %s",
+            db.fetchall(f"SELECT u.name, u.mobile, o.comment, o.stars, {REVIEW_TIME} AS commented_at, o.reply,"
+                        " o.replied_at FROM ih_order o JOIN ih_user u ON u.id = o.user_id"
+                        " WHERE o.house_id = %s AND o.status = %s ORDER BY commented_at DESC, o.id DESC LIMIT %s",
                         (house_id, COMPLETE, DETAIL_COMMENTS)))
         # A house page is public: a landlord is shown masked, a reviewer anonymous, never by mobile.
         house["user_name"] = public_name(house["user_name"], house.pop("mobile"), masked=True)
@@ -178,9 +183,13 @@ class Houses:
         house["images"] = [self.media.url(row["image"]) for row in images]
         house["image_thumbs"] = [self.media.url(row["image"], ROW_THUMBNAIL) for row in images]
         house["facilities"] = [row["facility_id"] for row in facilities]
+        house["rating"] = rating_of(house.pop("rating_sum"), house["rating_count"])
         house["comments"] = [{"user_name": public_name(row["name"], row["mobile"]),
                               "content": row["comment"],
-                              "ctime": self.clock.show_timestamp(row["updated_at"])} for row in comments]
+                              "ctime": self.clock.show_timestamp(row["commented_at"]),
+                              "stars": row["stars"], "reply": row["reply"],
+                              "reply_ctime": row["replied_at"] and self.clock.show_timestamp(row["replied_at"])}
+                             for row in comments]
         return house
 
     async def cached_detail(self, house_id):

@@ -92,6 +92,9 @@ PAYMENT_TRANSITIONS = {
                Transition(GUEST, PAID, CANCELED, before_stay=True)),
 }
 DATES_TAKEN = "所选日期刚刚被他人预订，请重新选择日期"
+# When an order's review was written (models/review.py). Reviews loaded in bulk (demo data) have
+# no time of their own: the order's last change stands for it.
+REVIEW_TIME = "COALESCE(o.commented_at, o.updated_at)"
 
 
 def nights(start, end):
@@ -327,9 +330,10 @@ class Orders:
             await self.cache.invalidate(HOUSES)
         return len(orders)
 
-    async def change_status(self, action, order_id, actor_id, comment=None, refund_amount=None):
+    async def change_status(self, action, order_id, actor_id, comment=None, refund_amount=None, during=None):
         """Apply `action` (a person's: never "pay", which only the gateway does) to an order as
-        `actor_id`.
+        `actor_id`. `during(cur, order)`: what the change brings along in its transaction (a
+        review's stars, models/review.py).
 
         The order's row (and its house's) is locked first, so of two requests racing for the same
         order the second sees what the first did. With payments, what they add to the change (a refund when a paid
@@ -342,6 +346,8 @@ class Orders:
             follow_up = (await self.payments.changing(cur, order, transition.target, refund_amount)
                          if self.payments else None)
             await move(cur, [order], transition.target, comment)
+            if during:
+                await during(cur, order)
         return await follow_up() if follow_up else None
 
     def _permitted(self, action, order, actor_id, today):
@@ -362,14 +368,15 @@ class Orders:
     async def list_for(self, role, user_id, page=None):
         """A user's orders as GUEST or on their houses as LANDLORD, newest first, each with the
         `actions` that user may take on it now: all of them, or the 1-based `page` of
-        ORDER_PAGE_SIZE orders."""
+        ORDER_PAGE_SIZE orders. Reviews.describe completes the review's fields and actions."""
         owner_column = "o.user_id" if role == GUEST else "h.user_id"
         db = await self.cache.reading()  # every order change retires HOUSES, recording its position
         limit, args = ("", (user_id,)) if page is None else (
             " LIMIT %s OFFSET %s", (user_id, ORDER_PAGE_SIZE, (page - 1) * ORDER_PAGE_SIZE))
         orders = await db.fetchall(
             "SELECT o.id AS order_id, o.house_id, h.title, h.index_image, o.begin_date AS start_date,"
-            " o.end_date, o.created_at AS ctime, o.days, o.house_price, o.amount, o.status, o.comment"
+            " o.end_date, o.created_at AS ctime, o.days, o.house_price, o.amount, o.status, o.comment, o.stars,"
+            f" o.reply, {REVIEW_TIME} AS commented_at, o.replied_at"
             " FROM ih_order o JOIN ih_house h ON h.id = o.house_id"
             f" WHERE {owner_column} = %s ORDER BY o.id DESC{limit}", args)
         today = self.clock.today()

@@ -224,6 +224,7 @@ REVIEWS = ("房间干净整洁，房东很热情。", "交通方便，离地铁�
            "隔音一般，其他都挺好。", "窗外风景很好，早上阳光很足。", "热水很足，洗澡很舒服。",
            "房子比照片还好看，推荐！", "朋友聚会住的，空间很大。", "退房时间很灵活，房东人很好。",
            "卫生间有点小，整体满意。", "第二次入住了，依旧很满意。", "停车方便，适合自驾。")
+REVIEW_STARS = (5, 5, 5, 5, 4, 4, 4, 4, 3, 5)  # drawn for each review: the reviews are mostly glad
 REJECT_REASONS = ("该日期房屋维修", "房东临时有事", "入住人数超出限制", "该日期已线下预订", "暂不接待只住一晚的客人")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛"
 GIVEN_NAMES = ("伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
@@ -447,11 +448,12 @@ WHERE h.photos % 100 < 95"""
         slot = f"h.n * {SLOTS} + k.seq"
         return f"""
 INSERT INTO ih_order (id, user_id, house_id, begin_date, end_date, days, house_price, amount, status, comment,
-                      created_at, updated_at)
+                      stars, created_at, updated_at)
 SELECT id, user_id, house_id, begin_date, end_date, days, price, days * price, status,
        CASE status WHEN {COMPLETE} THEN (SELECT text FROM demo_review WHERE n = chance % {len(REVIEWS)})
                    WHEN {REJECTED} THEN (SELECT text FROM demo_reject_reason WHERE n = chance % {len(REJECT_REASONS)})
        END,
+       IF(status = {COMPLETE}, ELT(1 + chance DIV 7 % 10, {', '.join(map(str, REVIEW_STARS))}), NULL),
        created_at,
        CASE status WHEN {WAIT_ACCEPT} THEN created_at
                    WHEN {COMPLETE} THEN LEAST({midnight}, GREATEST(created_at, TIMESTAMP(end_date)
@@ -491,7 +493,7 @@ FROM (SELECT *, GREATEST(house_created, IF(status = {WAIT_ACCEPT},
         """(table, statement of houses first..last), in the order they must run."""
         return [("ih_house", self.houses_sql), ("ih_house_facility", self.facilities_sql),
                 ("ih_house_image", self.images_sql), ("ih_order", self.orders_sql),
-                ("ih_booked_night", self.booked_nights_sql), ("ih_house order_count", self.order_count_sql)]
+                ("ih_booked_night", self.booked_nights_sql), ("ih_house order_count and rating", self.order_count_sql)]
 
     def order_ids(self, first, last):
         return self.order_base + (first - 1) * SLOTS + 1, self.order_base + last * SLOTS
@@ -505,13 +507,14 @@ FROM ih_order o JOIN ih_house h ON h.id = o.house_id JOIN seq_0_to_{LONGEST_STAY
 WHERE o.id BETWEEN {low} AND {high} AND o.status IN ({WAIT_ACCEPT}, {WAIT_COMMENT})"""
 
     def order_count_sql(self, first, last):
-        """Accepted orders per house. updated_at is set to itself, or ON UPDATE would make it now."""
+        """Accepted orders and rated reviews per house (its `rating` follows, migration 0014).
+        updated_at is set to itself, or ON UPDATE would make it now."""
         low, high = self.order_ids(first, last)
         return f"""
-UPDATE ih_house h JOIN (SELECT house_id, COUNT(*) AS accepted FROM ih_order
-                        WHERE id BETWEEN {low} AND {high} AND status IN ({WAIT_COMMENT}, {COMPLETE})
+UPDATE ih_house h JOIN (SELECT house_id, COUNT(*) AS accepted, COUNT(stars) AS rated, COALESCE(SUM(stars), 0) AS stars
+                        FROM ih_order WHERE id BETWEEN {low} AND {high} AND status IN ({WAIT_COMMENT}, {COMPLETE})
                         GROUP BY house_id) o ON o.house_id = h.id
-SET h.order_count = o.accepted, h.updated_at = h.updated_at"""
+SET h.order_count = o.accepted, h.rating_count = o.rated, h.rating_sum = o.stars, h.updated_at = h.updated_at"""
 
 
 # ---- the reference tables the statements join, from the word lists above ---------------------
@@ -612,7 +615,7 @@ async def remove_earlier_run(cur):
             await cur.execute(f"TRUNCATE TABLE `{table}`")
         await cur.execute("SET FOREIGN_KEY_CHECKS = 1")
         return
-    # Houses that keep their place but lose orders of demo guests: their counts are redone.
+    # Houses that keep their place but lose orders of demo guests: their counts and ratings are redone.
     await cur.execute("CREATE TEMPORARY TABLE demo_recount (house_id INT UNSIGNED PRIMARY KEY)"
                       f" SELECT DISTINCT o.house_id FROM ih_order o WHERE o.user_id IN ({DEMO_USERS})")
     await cur.execute(f"DELETE FROM ih_order WHERE user_id IN ({DEMO_USERS})"
@@ -621,7 +624,9 @@ async def remove_earlier_run(cur):
     await cur.execute(f"DELETE FROM ih_user WHERE mobile LIKE '{DEMO_MOBILE_BLOCK}%'")
     await cur.execute(f"UPDATE ih_house h JOIN demo_recount r ON r.house_id = h.id SET h.order_count ="
                       f" (SELECT COUNT(*) FROM ih_order o WHERE o.house_id = h.id"
-                      f"  AND o.status IN ({WAIT_COMMENT}, {COMPLETE}))")
+                      f"  AND o.status IN ({WAIT_COMMENT}, {COMPLETE})),"
+                      f" h.rating_count = (SELECT COUNT(o.stars) FROM ih_order o WHERE o.house_id = h.id),"
+                      f" h.rating_sum = (SELECT COALESCE(SUM(o.stars), 0) FROM ih_order o WHERE o.house_id = h.id)")
     await cur.execute("DROP TEMPORARY TABLE demo_recount")
 
 

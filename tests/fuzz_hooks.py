@@ -14,10 +14,10 @@ from schemathesis.core.failures import Failure
 
 IDENTITIES = json.loads(open(os.environ["IHOME_FUZZ_IDENTITIES"], encoding="utf-8").read())
 
-# The guest books, cancels and reviews; the landlord does the rest, so that the stateful links
-# (publish -> book -> accept) are each taken by the user who may take them.
+# The guest books, cancels, reviews and edits reviews; the landlord does the rest (replies too),
+# so that the stateful links (publish -> book -> accept) are each taken by the user who may take them.
 GUEST_OPERATIONS = {("POST", "/api/order"), ("POST", "/api/order/list2"), ("POST", "/api/order/cancel"),
-                    ("POST", "/api/order/comment")}
+                    ("POST", "/api/order/comment"), ("POST", "/api/order/comment/edit")}
 # Logging out ends the session it is sent with, and logging in or registering would replace it:
 # these get a session of their own, logged in for each request.
 SESSION_ENDING_OPERATIONS = {("GET", "/api/logout"), ("POST", "/api/logout"), ("POST", "/api/login"),

@@ -51,7 +51,8 @@ def axe_violations(page, axe_source):
 @pytest.fixture
 def site(new_client, redis_client, db_conn):
     """A landlord (verified, with an avatar and a house with two photos) and a guest (not verified)
-    with an order of each kind the pages show: waiting, accepted ahead, and reviewed."""
+    with an order of each kind the pages show: waiting, accepted ahead, over and not yet reviewed,
+    reviewed with stars and replied, and reviewed not yet replied."""
     landlord, guest = new_client(), new_client()
     register(landlord, redis_client, LANDLORD)
     verify_identity(landlord)
@@ -63,13 +64,20 @@ def site(new_client, redis_client, db_conn):
     reviewed = book_ok(guest, house_id, day(2), day(3))
     act_ok(landlord, "accept", reviewed)
     end_stay(db_conn, reviewed)
-    act_ok(guest, "comment", reviewed, comment="干净明亮，房东热情")
+    act_ok(guest, "comment", reviewed, comment="干净明亮，房东热情", stars=5)
+    act_ok(landlord, "reply", reviewed, reply="谢谢，欢迎再来")
+    unreplied, to_review = book_ok(guest, house_id, day(4), day(4)), book_ok(guest, house_id, day(6), day(6))
+    for order_id in (unreplied, to_review):
+        act_ok(landlord, "accept", order_id)
+        end_stay(db_conn, order_id)
+    act_ok(guest, "comment", unreplied, comment="还不错", stars=4)
     act_ok(landlord, "accept", book_ok(guest, house_id, day(10), day(11)))
     waiting = book_ok(guest, house_id, day(20), day(21))
     assert guest.api("POST", "/api/house/favourite", json={"house_id": house_id})["errcode"] == "0"
     taken_down = publish_house(landlord, title="已经下架的旧房子")
     assert landlord.api("POST", "/api/house/takedown", json={"house_id": taken_down})["errcode"] == "0"
-    return {"house_id": house_id, "landlord": landlord, "guest": guest, "waiting": waiting}
+    return {"house_id": house_id, "landlord": landlord, "guest": guest, "waiting": waiting,
+            "unreplied": unreplied, "to_review": to_review}
 
 
 def person_page(open_page, server, client=None, viewport=MOBILE):
@@ -110,13 +118,17 @@ def show(page, route, ready):
     expect(page.locator(".loading, .carousel-loading")).to_have_count(0)
 
 
-DIALOG_STATES = {"cancel dialog", "takedown dialog", "filter sheet"}  # closed by Escape after the check
+# Each order's dialog: (the order, the button that opens it).
+ORDER_DIALOGS = {"cancel dialog": ("waiting", "取消订单"), "review dialog": ("to_review", "发表评价"),
+                 "edit review dialog": ("unreplied", "修改评价"), "reply dialog": ("unreplied", "回复评价")}
+DIALOG_STATES = {*ORDER_DIALOGS, "takedown dialog", "filter sheet"}  # closed by Escape after the check
 
 
 def enter_state(page, state, site):
     """Bring the page shown into `state` (see test_no_page_has_a_serious_or_critical_violation)."""
-    if state == "cancel dialog":
-        page.locator(f"[data-order-id='{site['waiting']}']").get_by_role("button", name="取消订单").click()
+    if state in ORDER_DIALOGS:
+        order, opener = ORDER_DIALOGS[state]
+        page.locator(f"[data-order-id='{site[order]}']").get_by_role("button", name=opener).click()
         expect(page.get_by_role("dialog")).to_be_visible()
     elif state == "takedown dialog":
         row = page.locator(f"[data-house-id='{site['house_id']}']")
@@ -152,7 +164,9 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
                 show(page, route, ready)
                 states = [""]
                 if who == "guest" and route == "/orders":
-                    states.append("cancel dialog")
+                    states += ["cancel dialog", "review dialog", "edit review dialog"]
+                if who == "landlord" and route == "/lorders":
+                    states.append("reply dialog")
                 if who == "landlord" and route == "/my/houses":
                     states.append("takedown dialog")
                 if route == "/search" and viewport is MOBILE:
@@ -269,6 +283,34 @@ def test_typing_the_first_night_digit_by_digit_suggests_the_last_night_from_the_
     page.keyboard.type(typed_date(first + datetime.timedelta(days=1)))  # a new first night keeps the last
     expect(page.locator("#date-end")).to_have_value((first + datetime.timedelta(days=4)).isoformat())
     expect(page.get_by_test_id("nights")).to_have_text("4晚")
+
+
+STOP = """(() => { const el = document.activeElement;
+  return el.type === "radio" ? `radio ${el.value}` : el.tagName === "TEXTAREA" ? "textarea" : el.textContent.trim(); })()"""
+
+
+def test_the_stars_are_one_tab_stop_chosen_with_the_arrow_keys(open_page, server, site):
+    page = person_page(open_page, server, site["guest"])
+    page.goto("/#/orders")
+    opener = page.locator(f"[data-order-id='{site['to_review']}']").get_by_role("button", name="发表评价")
+    opener.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="评价这次入住")
+    expect(dialog.get_by_role("radio", name="1星（很差）")).to_be_focused()  # the dialog starts on the stars
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(dialog.get_by_role("radio", name="3星（一般）")).to_be_checked()
+    stops = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        assert page.evaluate("Boolean(document.activeElement.closest('dialog'))")
+        stops.append(page.evaluate(STOP))
+    assert stops == ["textarea", "返回", "提交评价", "radio 3"] * 2  # the chosen star is the group's one stop
+    page.keyboard.press("Shift+Tab")  # from the first stop back to the last
+    expect(dialog.get_by_role("button", name="提交评价")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(opener).to_be_focused()
 
 
 def test_focus_stays_inside_a_dialog_and_returns_to_its_opener(open_page, server, site):

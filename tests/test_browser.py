@@ -154,6 +154,7 @@ def test_two_people_publish_find_book_accept_and_review(open_page, redis_client,
         end_stay(db_conn, cur.fetchone()[0])  # time passes: the stay is over
     guest.reload()
     guest.get_by_role("button", name="发表评价").click()
+    guest.get_by_role("dialog").get_by_label("5星").check()
     guest.get_by_role("dialog").locator("textarea").fill("房间干净，采光很好，房东很热情！")
     screenshot(guest, "review")
     guest.get_by_role("dialog").get_by_role("button", name="提交评价").click()

@@ -1,5 +1,6 @@
 """The demo-data command (scripts/demo_data.py), run against the suite's own database and checked
 through HTTP as a visitor, a landlord and a guest see it."""
+import decimal
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from tests.conftest import ROOT
 from tests.helpers import act_ok, book_ok, day, detail, login_ok, my_orders, publish_house, search
 
 HOUSES = 300
-SORTS = ("new", "booking", "price-inc", "price-des")
+SORTS = ("new", "booking", "price-inc", "price-des", "rating-des")
 
 
 def load_demo_data(server, seed=7):
@@ -130,6 +131,11 @@ def test_the_printed_accounts_log_in_and_the_guest_can_review(server, client, ne
     comments = detail(client, house_id)["data"]["comments"]
     assert len(comments) == int(accounts["reviews"]) > 0
     assert all(comment["content"] for comment in comments)
+    stars = [comment["stars"] for comment in comments]
+    data = detail(client, house_id)["data"]
+    assert all(3 <= star <= 5 for star in stars) and data["rating_count"] == len(stars)
+    assert data["rating"] == float((decimal.Decimal(sum(stars)) / len(stars)).quantize(decimal.Decimal("0.1"),
+                                                                                      decimal.ROUND_HALF_UP))
 
     landlord = login_ok(new_client(), accounts["landlord"], DEMO_PASSWORD)
     profile = landlord.api("GET", "/api/profile/auth")
@@ -143,9 +149,10 @@ def test_the_printed_accounts_log_in_and_the_guest_can_review(server, client, ne
     landlord_orders = my_orders(landlord, "landlord")
     assert {0, 3, 4} <= {order["status"] for order in landlord_orders}
     assert any(order["start_date"] > day(0).isoformat() for order in landlord_orders if order["status"] == 3)
-    act_ok(guest, "comment", order_id, comment="演示：入住很愉快")
-    comments = detail(client, house_id)["data"]["comments"]
-    assert comments[0]["content"] == "演示：入住很愉快" and len(comments) == int(accounts["reviews"]) + 1
+    act_ok(guest, "comment", order_id, comment="演示：入住很愉快", stars=5)
+    data = detail(client, house_id)["data"]
+    assert data["comments"][0]["content"] == "演示：入住很愉快" and len(data["comments"]) == int(accounts["reviews"]) + 1
+    assert data["rating_count"] == len(stars) + 1
 
 
 @pytest.mark.parametrize("houses", ["0", "3000001", "many"])

@@ -123,7 +123,7 @@ def test_detail_shows_every_field_and_the_visitor(landlord, new_client):
         "hid": house_id, "user_id": landlord_id, "title": "后海边的四合院", "price": 28850, "deposit": 50000,
         "address": "西城区后海北沿1号", "area_id": 2, "area_name": "西城区", "room_count": 2, "acreage": 60,
         "unit": "两室一厅", "capacity": 4, "beds": "双人床2张", "min_days": 1, "max_days": 30, "order_count": 0,
-        "user_name": "138****0001",  # the landlord's mobile is not shown to the public
+        "rating": None, "rating_count": 0, "user_name": "138****0001",  # the landlord's mobile is not shown to the public
         "user_avatar": None, "user_avatar_thumb": None, "images": [], "image_thumbs": [],
         "facilities": [1, 2, 3], "comments": []}
     anonymous = detail(new_client(), house_id)
@@ -319,7 +319,7 @@ def test_search_defaults_paging_and_item_fields(market, client, db_conn):
     assert search(client, p=10**17)["data"] == []
     item = next(h for h in search(client, aid=1, sk="booking")["data"] if h["house_id"] == market[0])
     assert item == {"house_id": market[0], "title": "房源0", "price": 10000, "room_count": 2,
-                    "address": HOUSE_FIELDS["address"], "order_count": 2, "avatar": None, "image_url": None,
+                    "address": HOUSE_FIELDS["address"], "order_count": 2, "rating": None, "rating_count": 0, "avatar": None, "image_url": None,
                     "avatar_thumb": None, "image_thumb": None}
     empty = search(client, aid=16)
     assert (empty["data"], empty["total_page"]) == ([], 0)

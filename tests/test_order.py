@@ -31,7 +31,8 @@ def test_booking_computes_inclusive_nights_and_amount(guest, house_id):
     datetime.datetime.strptime(order["ctime"], "%Y-%m-%d %H:%M:%S")
     assert order["nights"] == [{"date": day(n).isoformat(), "price": PRICE_FEN} for n in (3, 4, 5)]
     assert set(order) == {"order_id", "house_id", "title", "img_url", "img_thumb", "start_date", "end_date",
-                          "ctime", "days", "amount", "status", "comment", "actions", "nights"}
+                          "ctime", "days", "amount", "status", "comment", "stars", "comment_ctime", "reply",
+                          "reply_ctime", "actions", "nights"}
 
 
 def test_one_night_stay(guest, house_id):

@@ -96,7 +96,10 @@ def test_each_order_lists_what_its_viewer_may_do_now(landlord, guest, db_conn):
     end_stay(db_conn, order_id)
     assert actions(guest, "custom") == [["comment"]]
     act_ok(guest, "comment", order_id, comment="很好")
-    assert actions(guest, "custom") == [[]] and actions(landlord, "landlord") == [[]]
+    assert actions(guest, "custom") == [["edit_comment"]]  # for 7 days (tests/test_reviews.py)
+    assert actions(landlord, "landlord") == [["reply"]]
+    act_ok(landlord, "reply", order_id, reply="谢谢")
+    assert actions(landlord, "landlord") == [[]]
 
 
 def test_closed_orders_allow_nothing(landlord, guest):

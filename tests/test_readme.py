@@ -43,6 +43,7 @@ def test_the_walkthrough_runs_as_written(server, tmp_path):
     # Exactly the refusals the README shows: anonymous at first, the wrong captcha, the early review.
     assert refused == [("4102", "false"), ("4004", "图片验证码错误"), ("4004", "入住结束后才能评价")]
     assert {"errcode": "0", "errmsg": "注册成功"} in envelopes
-    assert answers[-1] == [{"user_name": "匿名用户", "content": "干净整洁，房东很热情", "ctime": answers[-1][0]["ctime"]}]
+    assert answers[-1] == [{"user_name": "匿名用户", "content": "干净整洁，房东很热情", "ctime": answers[-1][0]["ctime"],
+                            "stars": 5, "reply": "谢谢，欢迎再来", "reply_ctime": answers[-1][0]["reply_ctime"]}]
     found, = [answer for answer in answers if isinstance(answer, dict) and answer.get("title") == "后海边的四合院"]
     assert found["price"] == 28850

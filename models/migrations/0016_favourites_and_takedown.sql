@@ -18,7 +18,9 @@ ALTER TABLE ih_house
     DROP KEY idx_house_area_price, ADD KEY idx_house_area_price (listed, area_id, price, id, min_days, max_days),
     DROP KEY idx_house_new, ADD KEY idx_house_new (listed, created_at, id, min_days, max_days),
     DROP KEY idx_house_booking, ADD KEY idx_house_booking (listed, order_count, id, min_days, max_days),
-    DROP KEY idx_house_price, ADD KEY idx_house_price (listed, price, id, min_days, max_days);
+    DROP KEY idx_house_price, ADD KEY idx_house_price (listed, price, id, min_days, max_days),
+    DROP KEY idx_house_area_rating, ADD KEY idx_house_area_rating (listed, area_id, rating, id, min_days, max_days),
+    DROP KEY idx_house_rating, ADD KEY idx_house_rating (listed, rating, id, min_days, max_days);
 
 CREATE TABLE ih_favourite (
     user_id    INT UNSIGNED NOT NULL,

@@ -112,8 +112,10 @@ export function behaveAsModal(dialog, close) {
   dialog.addEventListener("click", (event) => event.target === dialog && close()); // the backdrop
   dialog.addEventListener("keydown", (event) => {
     if (event.key !== "Tab") return;
+    // Of a radio group with a choice made, Tab reaches the chosen one only.
     const stops = [...dialog.querySelectorAll("button, textarea, input, select, a[href]")]
-      .filter((el) => !el.disabled && el.getClientRects().length);
+      .filter((el) => !el.disabled && el.getClientRects().length
+        && !(el.type === "radio" && !el.checked && dialog.querySelector(`input[type=radio][name="${el.name}"]:checked`)));
     const [first, last] = [stops[0], stops[stops.length - 1]];
     if (event.shiftKey && document.activeElement === first) {
       event.preventDefault();
@@ -255,4 +257,20 @@ export async function markHearts(root) {
   const { favourites } = await api("GET", `/api/house/favourite?house_id=${ids.join(",")}`, { redirect: false });
   const hearted = new Set(favourites.map(String));
   buttons.forEach((button) => pressHeart(button, hearted.has(button.dataset.heart)));
+// A house's average stars and how many rated reviews make it (`rating` null: none yet), as the
+// house page and the search cards show it. The star is drawn; the words say it.
+export function ratingBadge(rating, count) {
+  if (rating === null || rating === undefined) return h("span", { class: "rating rating-none" }, "暂无评分");
+  return h("span", { class: "rating", "data-testid": "rating" },
+    h("span", { class: "rating-star", "aria-hidden": "true" }, "★"),
+    h("span", { class: "sr-only" }, "评分"), Number(rating).toFixed(1),
+    h("span", { class: "rating-count" }, `（${count}条评分）`));
+}
+
+// One review's 1-5 stars (null: a review sent without stars shows none).
+export function starsLine(stars) {
+  if (!stars) return null;
+  return h("span", { class: "stars", "data-testid": "stars" },
+    h("span", { "aria-hidden": "true" }, "★".repeat(stars) + "☆".repeat(5 - stars)),
+    h("span", { class: "sr-only" }, `${stars}星`));
 }

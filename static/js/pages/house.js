@@ -1,8 +1,9 @@
-// House detail: photos, every field, the 23 facilities, reviews, and the way to book.
+// House detail: photos, every field, the 23 facilities, the rating, reviews with their stars and
+// the landlord's replies, and the way to book.
 import { api } from "../api.js";
 import { avatar, h, icon, ICONS, photo, replace, yuan } from "../dom.js";
 import { facilityGrid } from "../facilities.js";
-import { emptyState, favouriteButton, linkButton } from "../widgets.js";
+import { emptyState, favouriteButton, linkButton, ratingBadge, starsLine } from "../widgets.js";
 
 function gallery(images, title) {
   if (!images.length) return h("div", { class: "gallery" }, photo(null, title, "gallery-photo"));
@@ -47,7 +48,11 @@ function comments(list) {
   return h("ul", { class: "comments", "data-testid": "comments" }, list.map((comment) =>
     h("li", { class: "comment" },
       h("div", { class: "comment-head" }, h("strong", {}, comment.user_name), h("time", {}, comment.ctime)),
-      h("p", { class: "comment-text" }, comment.content))));
+      starsLine(comment.stars),
+      h("p", { class: "comment-text" }, comment.content),
+      comment.reply ? h("div", { class: "comment-reply", "data-testid": "reply" },
+        h("div", { class: "comment-head" }, h("strong", {}, "房东回复"), h("time", {}, comment.reply_ctime)),
+        h("p", { class: "comment-text" }, comment.reply)) : null)));
 }
 
 export async function housePage({ view, params, query }) {
@@ -74,6 +79,7 @@ export async function housePage({ view, params, query }) {
             h("h2", { class: "house-detail-title", "data-testid": "house-title" }, house.title),
             favouriteButton(house.hid, house.title, body.favourite)),
           h("p", { class: "house-detail-price" }, h("strong", {}, yuan(house.price)), " / 晚"),
+          h("p", { class: "house-detail-rating" }, ratingBadge(house.rating, house.rating_count)),
           h("p", { class: "muted" }, house.address)),
         h("section", { class: "card landlord" },
           avatar(house.user_avatar_thumb, "", "avatar avatar-lg", house.user_avatar),

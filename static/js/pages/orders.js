@@ -1,8 +1,8 @@
-// Orders, as the guest (review, cancel; with payments pay) or as the landlord (accept, reject
-// with a reason).
+// Orders, as the guest (review with stars and edit it, cancel; with payments pay) or as the
+// landlord (accept, reject with a reason, reply to a review).
 import { api } from "../api.js";
 import { h, photo, replace, yuan } from "../dom.js";
-import { busy, emptyState, linkButton, openDialog, toast } from "../widgets.js";
+import { busy, emptyState, linkButton, openDialog, starsLine, toast } from "../widgets.js";
 import { PAYMENT_BUTTONS, PAYMENT_STATUS, paymentLine } from "./payment.js";
 
 const STATUS = {
@@ -16,16 +16,43 @@ const STATUS = {
 };
 const COMMENT_MAX = 1000;
 const REASON_MAX = 256;
+const REPLY_MAX = 1000;
+const STAR_WORDS = ["很差", "较差", "一般", "不错", "很好"];
+let starPickers = 0;
 
-// Asks for a text (review, reason), posts it, and reloads the list on success.
-function askText({ title, placeholder, maxlength, confirmText, url, field, order, reload, onLeave, done, focusAfter }) {
-  const input = h("textarea", { rows: 4, maxlength, placeholder, required: true, "aria-label": title });
+// The 1-5 stars of a review as a radio group: Tab reaches it, the arrow keys choose, and each
+// star's label says its number. `current`: the stars chosen before (an edit), or null.
+function starPicker(current) {
+  const name = `stars-${++starPickers}`;
+  const labels = [];
+  const said = h("span", { class: "star-words", "aria-hidden": "true" });
+  const paint = (value) => {
+    labels.forEach((label, index) => label.classList.toggle("on", index < value));
+    said.textContent = value ? STAR_WORDS[value - 1] : "";
+  };
+  const stars = STAR_WORDS.map((words, index) => {
+    const value = index + 1;
+    const input = h("input", { type: "radio", class: "star-input", name, value, checked: value === current, onchange: () => paint(value) });
+    labels.push(h("label", { class: "star-label" }, input, h("span", { "aria-hidden": "true" }, "★"), h("span", { class: "sr-only" }, `${value}星（${words}）`)));
+    return labels[index];
+  });
+  paint(current || 0);
+  const element = h("fieldset", { class: "star-picker", "data-testid": "star-picker" }, h("legend", {}, "评分"), stars, said);
+  return { element, value: () => Number(element.querySelector("input:checked")?.value) || null };
+}
+
+// Asks for a text (review, reason, reply), with the review's `stars` picker if given, posts it,
+// and reloads the list on success. `value`: the text written before (an edit).
+function askText({ title, placeholder, maxlength, confirmText, url, field, order, reload, onLeave, done, focusAfter, stars, value }) {
+  const input = h("textarea", { rows: 4, maxlength, placeholder, required: true, "aria-label": title, value });
   openDialog({
-    title, body: input, confirmText, onLeave, focusAfter,
+    title, body: [stars?.element, input], confirmText, onLeave, focusAfter,
     onConfirm: async () => {
+      const chosen = stars?.value();
+      if (stars && !chosen) throw new Error("请选择1-5星评分");
       const text = input.value.trim();
       if (!text) throw new Error("请填写内容");
-      await api("POST", url, { json: { order_id: order.order_id, [field]: text } });
+      await api("POST", url, { json: { order_id: order.order_id, [field]: text, ...(stars ? { stars: chosen } : {}) } });
       toast(done);
       await reload();
     },
@@ -53,7 +80,16 @@ const ACTION_BUTTONS = [
   })],
   ["comment", "发表评价", "btn-primary", (shared) => askText({
     ...shared, title: "评价这次入住", placeholder: `说说这次入住的感受（${COMMENT_MAX}字以内）`, maxlength: COMMENT_MAX,
-    confirmText: "提交评价", url: "/api/order/comment", field: "comment", done: "感谢您的评价",
+    confirmText: "提交评价", url: "/api/order/comment", field: "comment", done: "感谢您的评价", stars: starPicker(null),
+  })],
+  ["edit_comment", "修改评价", "", (shared) => askText({
+    ...shared, title: "修改评价", placeholder: `说说这次入住的感受（${COMMENT_MAX}字以内）`, maxlength: COMMENT_MAX,
+    confirmText: "保存修改", url: "/api/order/comment/edit", field: "comment", done: "评价已修改",
+    stars: starPicker(shared.order.stars), value: shared.order.comment,
+  })],
+  ["reply", "回复评价", "btn-primary", (shared) => askText({
+    ...shared, title: "回复房客的评价", placeholder: `回复会显示在评价下方，只能回复一次（${REPLY_MAX}字以内）`, maxlength: REPLY_MAX,
+    confirmText: "发表回复", url: "/api/order/reply", field: "reply", done: "回复已发表",
   })],
   ["reject", "拒单", "", (shared) => askText({
     ...shared, title: "拒绝这个订单", placeholder: `告诉房客拒单的原因（${REASON_MAX}字以内）`, maxlength: REASON_MAX,
@@ -81,7 +117,10 @@ function actions(order, role, context) {
 function commentLine(order, role) {
   if (!order.comment) return null;
   const label = order.status === 6 ? "拒单原因" : role === "custom" ? "我的评价" : "房客评价";
-  return h("p", { class: "order-comment" }, h("strong", {}, label + "："), order.comment);
+  return [
+    h("p", { class: "order-comment" }, h("strong", {}, label + "："), starsLine(order.stars), order.stars ? " " : null, order.comment),
+    order.reply ? h("p", { class: "order-reply" }, h("strong", {}, "房东回复："), order.reply) : null,
+  ];
 }
 
 function orderCard(order, role, context) {
