@@ -257,6 +257,8 @@ export async function markHearts(root) {
   const { favourites } = await api("GET", `/api/house/favourite?house_id=${ids.join(",")}`, { redirect: false });
   const hearted = new Set(favourites.map(String));
   buttons.forEach((button) => pressHeart(button, hearted.has(button.dataset.heart)));
+}
+
 // A house's average stars and how many rated reviews make it (`rating` null: none yet), as the
 // house page and the search cards show it. The star is drawn; the words say it.
 export function ratingBadge(rating, count) {
