@@ -80,7 +80,7 @@ class Database:
         self.answer_timeout = answer_timeout  # seconds a read may take, connecting included; None: no limit
         self.waiting = 0  # requests waiting for one of the pool's connections (utils/metrics.py)
         # A coroutine function given the `cur.events` of each transaction that committed some
-        # (models/live.py publishes them); None: nobody listens.
+        # (utils/live.py publishes them); None: nobody listens.
         self.committed = None
 
     @property

@@ -66,6 +66,7 @@ def site(new_client, redis_client, db_conn):
     act_ok(guest, "comment", reviewed, comment="干净明亮，房东热情")
     act_ok(landlord, "accept", book_ok(guest, house_id, day(10), day(11)))
     waiting = book_ok(guest, house_id, day(20), day(21))
+    assert guest.api("POST", "/api/order/messages", json={"order_id": waiting, "body": "请问可以提前入住吗？"})["errcode"] == "0"
     return {"house_id": house_id, "landlord": landlord, "guest": guest, "waiting": waiting}
 
 
@@ -79,7 +80,7 @@ def person_page(open_page, server, client=None, viewport=MOBILE):
 
 
 # A route and what shows once the page is drawn.
-def routes(house_id):
+def routes(house_id, order_id):
     return {
         "/": ".slide",
         "/search": ".house-card",
@@ -94,6 +95,7 @@ def routes(house_id):
         "/my/houses/new": ".publish-form, [data-testid=needs-auth]",
         "/orders": "[data-testid=orders], .state-empty",
         "/lorders": "[data-testid=orders], .state-empty",
+        f"/conversation/{order_id}": "[data-testid=messages] .message",
     }
 
 
@@ -113,25 +115,33 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
         page = person_page(open_page, server, client)
         for viewport in (MOBILE, WIDE):
             page.set_viewport_size(viewport)
-            for route, ready in routes(site["house_id"]).items():
+            for route, ready in routes(site["house_id"], site["waiting"]).items():
                 if client is None and not PUBLIC.fullmatch(route):
                     continue  # the pages that need a login send a visitor to the login page
                 show(page, route, ready)
                 states = [("", page)]
                 if who == "guest" and route == "/orders":
                     states.append(("cancel dialog", page))
+                if client is not None and route == "/":
+                    states.append(("notifications open", page))
                 for state, _ in states:
-                    if state:
+                    if state == "cancel dialog":
                         page.locator(f"[data-order-id='{site['waiting']}']").get_by_role("button", name="取消订单").click()
                         expect(page.get_by_role("dialog")).to_be_visible()
+                    elif state:
+                        page.get_by_test_id("bell").click()
+                        expect(page.get_by_test_id("bell-list")).to_be_visible()
                     for violation in axe_violations(page, axe_source):
                         where = f"{who}, {viewport['width']}px, #{route}{' ' + state if state else ''}"
                         report.append({"where": where, **violation})
                         if violation["impact"] in BLOCKING:
                             found.append(f"{where}: {violation['id']} ({violation['impact']}) {violation['nodes']}")
-                    if state:
+                    if state == "cancel dialog":
                         page.keyboard.press("Escape")
                         expect(page.get_by_role("dialog")).to_have_count(0)
+                    elif state:
+                        page.keyboard.press("Escape")
+                        expect(page.get_by_test_id("bell-panel")).to_be_hidden()
     (OUTPUT / "axe-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     assert not found, "\n".join(found)
 

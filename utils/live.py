@@ -34,14 +34,18 @@ def channel_of(redis_client):
     return f"ihome:live:{redis_client.connection_pool.connection_kwargs.get('db', 0)}"
 
 
-async def publish(redis_client, user_id, **event):
-    """Send `event` to the user's sockets, in every process. A failure is only logged: what it
-    carried is in MariaDB, where clients catch up (the end of a session closes no socket then,
-    but the session is ended all the same)."""
+async def publish(redis_client, events):
+    """Send `events` (each names its `user_id`) to their users' sockets in every process, in one
+    round trip. A failure is only logged: what a notification carries is in MariaDB, where
+    clients catch up (the end of a session then closes no socket, but the session is ended all
+    the same)."""
     try:
-        await redis_client.publish(channel_of(redis_client), orjson.dumps({"user_id": user_id, **event}))
+        async with redis_client.pipeline(transaction=False) as pipe:
+            for event in events:
+                pipe.publish(channel_of(redis_client), orjson.dumps(event))
+            await pipe.execute()
     except redis.exceptions.RedisError as error:
-        log.warning("live: an event for user %s was not published: %s", user_id, error)
+        log.warning("live: %d events not published: %s", len(events), error)
 
 
 class Live:
@@ -89,8 +93,8 @@ class Live:
 
     async def committed(self, rows):
         """Publish the notifications a transaction wrote (Database.committed)."""
-        for row in rows:
-            await publish(self.redis, row["user_id"], notification=self.notifications.shape(row))
+        await publish(self.redis, [{"user_id": row["user_id"], "notification": self.notifications.shape(row)}
+                                   for row in rows])
 
     async def _listen(self):
         wait = RESUBSCRIBE_FIRST

@@ -166,7 +166,7 @@ class Sessions:
             return  # a corrupt session names no index; its id expires there with time
         if user_id is not None:
             await self.redis.zrem(_index_key(user_id), session_id)
-            await live.publish(self.redis, user_id, close=session_digest(session_id))  # its open sockets
+            await live.publish(self.redis, [{"user_id": user_id, "close": session_digest(session_id)}])  # its sockets
 
     async def update_user(self, user_id, **changes):
         """Show the user's new `changes` (of USER_FIELDS) in every live session of theirs."""
