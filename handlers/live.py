@@ -22,7 +22,7 @@ from handlers.security import SecureHeaders
 from handlers.tracing import Traced
 from models.notification import CATCH_UP_BATCH
 from utils import live
-from utils.errors import DEFAULT_MESSAGES, RET
+from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
 from utils.session import session_digest
 
 log = logging.getLogger("ihome.live")
@@ -49,6 +49,8 @@ class LiveHandler(Traced, SecureHeaders, WebSocketHandler):
             return self._refuse(503, RET.DBERR)
         except STORE_ERRORS:
             return self._refuse(500, RET.DBERR)
+        except ApiError as error:  # a corrupt session, ended by reading it
+            return self._refuse(401, error.errcode, error.errmsg)
         if self.session is None:
             return self._refuse(401, RET.LOGINERR)
         self.session_hash = session_digest(session_id)
@@ -60,6 +62,10 @@ class LiveHandler(Traced, SecureHeaders, WebSocketHandler):
         self.set_header("Content-Type", "application/json; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
         self.finish(orjson.dumps({"errcode": errcode, "errmsg": errmsg or DEFAULT_MESSAGES[errcode]}))
+
+    def write_error(self, status_code, **kwargs):
+        """Tornado's own refusals (another method than GET, a failure before the upgrade): the envelope."""
+        self._refuse(status_code, STATUS_ERRCODES.get(status_code, RET.SERVERERR), STATUS_MESSAGES.get(status_code))
 
     def check_origin(self, origin):
         """Only pages of the site itself: the Origin's host and port are those the request was

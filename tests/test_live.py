@@ -267,6 +267,28 @@ def test_a_socket_that_reconnects_gets_what_it_missed_exactly_once(landlord, gue
     live(test)
 
 
+def test_a_socket_that_sees_a_number_skip_fetches_the_ones_between(landlord, guest, house_id, db_conn):
+    """A notification whose publish was lost (written, never published: as if Redis dropped it)
+    reaches the socket as soon as the next one shows the gap."""
+    landlord_id = landlord.api("GET", "/api/check_login")["data"]["user_id"]
+
+    async def test():
+        socket = await Socket.open(landlord)
+        assert await socket.since(0) == ([], 0)
+        first = book_ok(guest, house_id, day(1), day(2))
+        assert (await socket.notification())["seq"] == 1
+        with db_conn.cursor() as cur:
+            cur.execute("UPDATE ih_notification_seq SET seq = 2 WHERE user_id = %s", (landlord_id,))
+            cur.execute("INSERT INTO ih_notification (user_id, seq, kind, order_id, summary) VALUES"
+                        " (%s, 2, 'message', %s, '未发布的')", (landlord_id, first))
+        later = book_ok(guest, house_id, day(4), day(5))
+        received = [await socket.notification(), await socket.notification()]
+        assert [(n["seq"], n["order_id"], n["kind"]) for n in received] == [(2, first, "message"), (3, later, "booked")]
+        assert await socket.since(3) == ([], 3)
+        socket.connection.close()
+    live(test)
+
+
 def test_logging_out_closes_that_sessions_sockets(landlord, new_client, guest):
     async def test():
         other_browser = new_client()
