@@ -78,3 +78,28 @@ def test_a_booking_its_acceptance_and_a_message_arrive_live(open_page, two_proce
     landlord_page.get_by_role("button", name="发送").click()
     expect(guest_page.get_by_test_id("messages").locator(".message:not(.message-mine)")).to_contain_text("好的")
     screenshot(guest_page, "live-conversation")
+
+
+def test_with_its_socket_refused_the_page_learns_by_polling(open_page, server, new_client, redis_client):
+    landlord, guest = new_client(), new_client()
+    register(landlord, redis_client, LANDLORD_MOBILE)
+    verify_identity(landlord)
+    house_id = publish_house(landlord)
+    register(guest, redis_client, GUEST_MOBILE)
+    page = open_page()
+    page.context.add_cookies([{"name": name, "value": value, "url": server.url} for name, value in landlord.cookies.items()])
+    refused = []
+
+    def refuse(socket):  # as a proxy that drops the upgrade would
+        refused.append(socket.url)
+        socket.close(code=1011)
+    page.route_web_socket(re.compile(r"/api/ws$"), refuse)
+    page.clock.install()
+    page.goto("/")
+    while not refused:  # the page has its count and tried its socket: what comes next, only a poll brings
+        page.wait_for_timeout(50)
+    book_ok(guest, house_id, day(3), day(4))
+    page.clock.run_for(21_000)  # one polling interval (20 s) later
+    expect(page.get_by_test_id("bell-count")).to_have_text("1")
+    expect(page.locator(".toast")).to_have_text("新的预订申请：后海边的四合院")
+    expect(page.get_by_test_id("bell-area")).to_have_attribute("data-live", "off")

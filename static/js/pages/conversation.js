@@ -35,18 +35,27 @@ export async function conversationPage({ view, params, onLeave }) {
     earlier, h("div", { role: "log", "aria-live": "polite", "aria-label": "消息记录" }, list), form));
   let lastId = 0;
 
-  function add(messages, { before = false } = {}) {
-    // A message may come twice: sent from here and fetched as new at the same moment.
-    const items = messages.filter((m) => !list.querySelector(`[data-message-id="${Number(m.id)}"]`)).map(messageItem);
-    if (before) list.prepend(...items);
-    else list.append(...items);
-    if (!before && messages.length) lastId = Math.max(lastId, messages[messages.length - 1].id);
+  // Each message once, in the order of its id: one sent from here may come back in a fetch,
+  // and a fetch may bring older ones than a message just sent.
+  function add(messages) {
+    for (const message of messages) {
+      if (list.querySelector(`[data-message-id="${Number(message.id)}"]`)) continue;
+      const later = [...list.querySelectorAll("[data-message-id]")].find((item) => Number(item.dataset.messageId) > message.id);
+      list.insertBefore(messageItem(message), later || null);
+    }
+    list.querySelector(".message-none")?.remove();
+  }
+
+  // Fetched from the server, in order: a fetch of new ones starts after the last of these.
+  function addFetched(messages) {
+    add(messages);
+    if (messages.length) lastId = Math.max(lastId, messages[messages.length - 1].id);
   }
 
   function offerEarlier(more, firstId) {
     replace(earlier, more ? h("button", { class: "btn", type: "button", onclick: (event) => busy(event.currentTarget, async () => {
       const body = await api("GET", `/api/order/messages?order_id=${orderId}&before=${firstId}`);
-      add(body.messages, { before: true });
+      add(body.messages);
       offerEarlier(body.more, body.messages[0]?.id);
     }).catch((failure) => failure.redirected || toast(failure.errmsg)) }, "更早的消息") : null);
   }
@@ -58,19 +67,12 @@ export async function conversationPage({ view, params, onLeave }) {
   // Those after the last one shown: a message of this order has been notified.
   async function fetchNew() {
     const body = await api("GET", `/api/order/messages?order_id=${orderId}&after=${lastId}`);
-    add(body.messages);
+    addFetched(body.messages);
     await markRead();
   }
 
-  const body = await api("GET", `/api/order/messages?order_id=${orderId}`);
-  add(body.messages);
-  offerEarlier(body.more, body.messages[0]?.id);
-  if (!body.messages.length) list.append(h("li", { class: "muted message-none" }, "还没有消息"));
-  await markRead();
-
   onLeave(onNotification((notification) => {
     if (notification.kind === "message" && notification.order_id === orderId) {
-      list.querySelector(".message-none")?.remove();
       fetchNew().catch(() => {});
     }
   }));
@@ -87,7 +89,6 @@ export async function conversationPage({ view, params, onLeave }) {
     busy(send, async () => {
       try {
         const answer = await api("POST", "/api/order/messages", { json: { order_id: orderId, body: text } });
-        list.querySelector(".message-none")?.remove();
         add([answer.message]);
         input.value = "";
         count.textContent = `0/${BODY_MAX}`;
@@ -97,4 +98,10 @@ export async function conversationPage({ view, params, onLeave }) {
       }
     });
   });
+  // Only once the form answers: a message typed while the list loads is sent, not lost.
+  const body = await api("GET", `/api/order/messages?order_id=${orderId}`);
+  addFetched(body.messages);
+  offerEarlier(body.more, body.messages[0]?.id);
+  if (!list.children.length) list.append(h("li", { class: "muted message-none" }, "还没有消息"));
+  await markRead();
 }
