@@ -142,7 +142,7 @@ class LiveHandler(Traced, SecureHeaders, WebSocketHandler):
             return
         self.pending = []
         try:
-            while True:
+            while self.ws_connection is not None:  # None once closed: nobody to send to
                 batch = await self.application.notifications.since(self.user_id, self.last_seq, CATCH_UP_BATCH)
                 for notification in batch:
                     self._send({"type": "notification", "notification": notification})
