@@ -61,6 +61,7 @@ test: setup-test services
 # `make bench [HOUSES=1000,100000,1000000] [QUICK=1] [BENCH_ARGS=...]`: the load benchmark (README, "Benchmarks").
 bench: setup-test services $(VENV)/.bench
 	$(PY) -m bench.run $(if $(HOUSES),--houses=$(HOUSES)) $(if $(QUICK),--quick) $(BENCH_ARGS)
+	$(PY) -m bench.websocket $(if $(QUICK),--sockets=1000 --events=50 --out=bench/results/performance-quick.md)
 
 clean:
 	rm -rf $(VENV) test-output .pytest_cache

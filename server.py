@@ -19,6 +19,7 @@ from tornado.options import options, parse_command_line
 import config
 from handlers import tracing
 from handlers.base import JSON_BODY_LIMIT, request_summary
+from handlers.live import MAX_MESSAGE_BYTES
 from handlers.protocol import EnvelopeHTTPServer
 from handlers.routes import routes
 from handlers.security import page_policy
@@ -27,7 +28,9 @@ from models.db import Database
 from models.favourite import Favourites
 from models.house import Houses
 from models.media import Media
+from models.message import Messages
 from models.migrate import migrate
+from models.notification import Notifications
 from models.order import EXPIRY_BATCH, Orders
 from models.passport import Passport
 from models.payment import Payments
@@ -38,6 +41,7 @@ from utils.api_reference import ApiReference
 from utils.assets import Assets
 from utils.cache import Cache
 from utils.health import Readiness
+from utils.live import Live
 from utils.passwords import PasswordHasher
 from utils.session import Sessions
 from utils.sms import load_backend
@@ -83,6 +87,10 @@ class Application(tornado.web.Application):
                              guest_pending_nights=options.guest_pending_nights,
                              pending_order_hours=options.pending_order_hours, payments=self.payments)
         self.reviews = Reviews(db, cache, clock, self.orders)
+        self.notifications = Notifications(db, clock)
+        self.messages = Messages(db, self.notifications, clock)
+        self.live = Live(redis_client, self.notifications, per_user=options.live_sockets_per_user)
+        db.committed = self.live.committed  # notifications go out once their transaction committed
         self.page_policy = page_policy(options.media_base_url)
         self.assets = Assets.load(options.web_root)
         if options.debug:  # a changed frontend file restarts the server, which versions it anew
@@ -100,6 +108,8 @@ class Application(tornado.web.Application):
             xsrf_cookies=True,
             xsrf_cookie_kwargs={"samesite": "Lax"},
             debug=options.debug,
+            websocket_ping_interval=options.live_ping_seconds,
+            websocket_max_message_size=MAX_MESSAGE_BYTES,
         )
         # Each handler class's routes, as (matcher, label): metrics count requests by the route
         # they took, never by their raw URL.
@@ -196,6 +206,7 @@ async def serve(sockets):
     # for the static files, which do not stream and take no body.
     server = EnvelopeHTTPServer(app, xheaders=options.xheaders, max_body_size=JSON_BODY_LIMIT)
     server.add_sockets(sockets)
+    app.live.start()
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -207,6 +218,7 @@ async def serve(sockets):
 
     log.info("shutting down: finishing %d in-flight requests", app.in_flight)
     server.stop()
+    await app.live.stop()  # the clients reconnect to a process still running
     deadline = loop.time() + options.shutdown_timeout
     while app.in_flight and loop.time() < deadline:
         await asyncio.sleep(0.05)

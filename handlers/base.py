@@ -55,6 +55,12 @@ def _is_json(content_type, body):
     return content_type.startswith("application/json") or (not content_type and body.lstrip()[:1] in (b"{", b"["))
 
 
+def session_id_of(handler):
+    """The session id the request's signed cookie carries, or None."""
+    session_id = handler.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
+    return session_id.decode() if session_id else None
+
+
 def login_required(method):
     """Answer 4102 unless the request carries a live session; `self.session` is set otherwise."""
     @functools.wraps(method)
@@ -273,22 +279,21 @@ class BaseHandler(Traced, SecureHeaders, RequestHandler):
     async def load_session(self):
         """The caller's session, read once per request; None when anonymous."""
         if self.session is None:
-            session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
+            session_id = session_id_of(self)
             if session_id:
-                self.session = await self.application.sessions.load(session_id.decode())
+                self.session = await self.application.sessions.load(session_id)
         return self.session
 
     async def start_session(self, user):
         """Log `user` in under a new session id, ending the caller's previous session if any."""
-        previous = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
-        session_id = await self.application.sessions.create(user, replaces=previous.decode() if previous else None)
+        session_id = await self.application.sessions.create(user, replaces=session_id_of(self))
         self.set_signed_cookie(SESSION_COOKIE, session_id, expires_days=SESSION_COOKIE_DAYS,
                                httponly=True, samesite="Lax")
 
     async def end_session(self):
-        session_id = self.get_signed_cookie(SESSION_COOKIE, max_age_days=SESSION_COOKIE_DAYS + 1)
+        session_id = session_id_of(self)
         if session_id:
-            await self.application.sessions.delete(session_id.decode())
+            await self.application.sessions.delete(session_id)
         self.clear_cookie(SESSION_COOKIE, httponly=True, samesite="Lax")
 
     @property

@@ -1,6 +1,7 @@
 """Every URL of the service. Each resource module lists its own anchored API routes. docs/openapi.yaml
 describes each of them (tests/unit/test_openapi_routes.py keeps the two in step)."""
-from handlers import apidocs, calendar, favourite, house, ops, order, passport, pay, profile, review
+from handlers import (apidocs, calendar, favourite, house, live, message, notification, ops, order, passport, pay,
+                      profile, review)
 from handlers.assets import AssetHandler, PageHandler
 from handlers.base import ApiNotFoundHandler, WebRootHandler
 from handlers.upload import MediaHandler
@@ -19,6 +20,9 @@ def routes(web_root, media_root):
         *order.ROUTES,
         *review.ROUTES,
         *pay.ROUTES,
+        *notification.ROUTES,
+        *message.ROUTES,
+        *live.ROUTES,
         *apidocs.ROUTES,
         *ops.ROUTES,
         (r"/api(?:/.*)?$", ApiNotFoundHandler),

@@ -79,6 +79,9 @@ class Database:
         self.replica = replica  # a Replica, or None: every read goes to this pool
         self.answer_timeout = answer_timeout  # seconds a read may take, connecting included; None: no limit
         self.waiting = 0  # requests waiting for one of the pool's connections (utils/metrics.py)
+        # A coroutine function given the `cur.events` of each transaction that committed some
+        # (utils/live.py publishes them); None: nobody listens.
+        self.committed = None
 
     @property
     def in_use(self):
@@ -215,12 +218,15 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def transaction(self, isolation=None):
-        """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back.
+        """A DictCursor inside BEGIN … COMMIT; any exception rolls the whole unit back. What the
+        transaction adds to `cur.events` is handed to `committed` after the commit, never before.
         `isolation` ("READ COMMITTED", say) replaces REPEATABLE READ for this transaction.
         A BEGIN refused by a dead connection is sent once more on a fresh one: nothing ran yet."""
         conn = await self._begin(isolation)
+        events = []
         try:
             async with conn.cursor(aiomysql.DictCursor) as cur:
+                cur.events = events  # what the transaction announces, once it has committed
                 yield cur
             await conn.commit()
         except BaseException:
@@ -228,6 +234,8 @@ class Database:
             raise
         finally:
             self._release(conn)
+        if events and self.committed:
+            await self.committed(events)
 
     async def _begin(self, isolation):
         """A pooled connection inside a new transaction."""

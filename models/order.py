@@ -17,7 +17,7 @@ A waiting order holds its nights until the landlord answers, so a guest may hold
 waiting orders and nights at once, and a booking the landlord leaves unanswered expires.
 
 Every change of status, whoever makes it (a guest, a landlord, the payment gateway, a sweep), goes
-through `move`.
+through `move`, which also tells the other side (models/notification.py) in the same transaction.
 """
 import collections
 import dataclasses
@@ -25,6 +25,7 @@ import datetime
 
 import pymysql
 
+from models import notification
 from models.media import ROW_THUMBNAIL
 from utils.cache import HOUSES
 from utils.errors import HOUSE_GONE, RET, ApiError
@@ -96,6 +97,16 @@ DATES_TAKEN = "所选日期刚刚被他人预订，请重新选择日期"
 # no time of their own: the order's last change stands for it.
 REVIEW_TIME = "COALESCE(o.commented_at, o.updated_at)"
 
+# The status an order moves to: who is told, as what kind of notification (WAIT_COMMENT: notice_of).
+NOTICES = {
+    WAIT_PAYMENT: (GUEST, "accepted"),
+    PAID: (LANDLORD, "paid"),
+    REJECTED: (GUEST, "rejected"),
+    EXPIRED: (GUEST, "expired"),
+    CANCELED: (LANDLORD, "cancelled"),
+    COMPLETE: (LANDLORD, "reviewed"),
+}
+
 
 def nights(start, end):
     return [start + datetime.timedelta(days=i) for i in range((end - start).days + 1)]
@@ -166,12 +177,20 @@ def available_actions(order, viewer, today, machine=TRANSITIONS):
                    for t in transitions)]
 
 
+def notice_of(source, target):
+    """(who is told, kind) of an order's move from status `source` to `target`."""
+    if target == WAIT_COMMENT:  # accepted, or (with payments) a paid stay that is over
+        return GUEST, "stay_over" if source == PAID else "accepted"
+    return NOTICES[target]
+
+
 async def move(cur, orders, target, comment=None):
     """Move `orders` to status `target`: the one place where an order's status changes. Inside
     the caller's transaction, on rows it has locked with their houses' (`lock_order`,
     `lock_unheld`), each with its id, status and house_id.
     Nights are freed unless `target` holds them; each house's order_count follows its
-    CONFIRMED orders. `comment`: the review or the reason for refusing, when there is one."""
+    CONFIRMED orders; the other side is told (`notice_of`). `comment`: the review or the reason
+    for refusing, when there is one."""
     listed = ", ".join(["%s"] * len(orders))
     ids = [order["id"] for order in orders]
     await cur.execute(f"UPDATE ih_order SET status = %s, comment = COALESCE(%s, comment) WHERE id IN ({listed})",
@@ -185,6 +204,16 @@ async def move(cur, orders, target, comment=None):
         if change:
             await cur.execute("UPDATE ih_house SET order_count = order_count + %s WHERE id = %s",
                               (change, house_id))
+    await cur.execute("SELECT o.id, o.user_id AS guest, h.user_id AS landlord, o.house_id, h.title FROM ih_order o"
+                      f" JOIN ih_house h ON h.id = o.house_id WHERE o.id IN ({listed})", ids)
+    parties = {row["id"]: row for row in await cur.fetchall()}
+    told = []
+    for order in orders:
+        role, kind = notice_of(order["status"], target)
+        told.append((parties[order["id"]][role], order["id"], kind))
+    for user_id, order_id, kind in sorted(told):  # users in order: notification.add locks each
+        await notification.add(cur, user_id, kind, order_id, parties[order_id]["house_id"],
+                                summary=parties[order_id]["title"])
 
 
 async def lock_order(cur, order_id):
@@ -255,7 +284,7 @@ class Orders:
         try:
             async with self.db.transaction(isolation="READ COMMITTED") as cur:
                 await self._check_guest_pending(cur, guest_id, days)
-                await cur.execute("SELECT user_id, area_id, price, min_days, max_days, listed FROM ih_house "
+                await cur.execute("SELECT user_id, title, area_id, price, min_days, max_days, listed FROM ih_house "
                                   "WHERE id = %s FOR UPDATE", (house_id,))
                 house = await cur.fetchone()
                 if house is None or not house["listed"]:
@@ -286,6 +315,7 @@ class Orders:
                 await cur.executemany(
                     "INSERT INTO ih_booked_night (house_id, night, area_id, order_id) VALUES (%s, %s, %s, %s)",
                     [(house_id, night, house["area_id"], order_id) for night in nights(start, end)])
+                await notification.add(cur, house["user_id"], "booked", order_id, house_id, summary=house["title"])
         except pymysql.err.IntegrityError as error:
             if error.args[0] == 1062:  # a night already held: only if the house lock was bypassed
                 raise ApiError(RET.DATAERR, DATES_TAKEN) from None

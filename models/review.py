@@ -11,6 +11,7 @@ Each write is one method (`review`, `edit`, `reply`): what follows one (a notifi
 """
 import datetime
 
+from models import notification
 from models.order import COMPLETE, GUEST, LANDLORD, REVIEW_TIME, lock_order
 from utils.cache import HOUSES
 from utils.errors import RET, ApiError
@@ -63,6 +64,7 @@ class Reviews:
                 raise ApiError(RET.DATAEXIST, "已经回复过这条评价")
             await cur.execute("UPDATE ih_order SET reply = %s, replied_at = UTC_TIMESTAMP() WHERE id = %s",
                               (reply, order_id))
+            await notification.add(cur, order["guest_id"], "replied", order_id, order["house_id"], summary=reply[:60])
 
     async def _locked_review(self, cur, order_id, user_id, role):
         """The order (locked, with its house) and its review, which `user_id` may change as `role`."""

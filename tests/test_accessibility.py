@@ -76,6 +76,7 @@ def site(new_client, redis_client, db_conn):
     assert guest.api("POST", "/api/house/favourite", json={"house_id": house_id})["errcode"] == "0"
     taken_down = publish_house(landlord, title="已经下架的旧房子")
     assert landlord.api("POST", "/api/house/takedown", json={"house_id": taken_down})["errcode"] == "0"
+    assert guest.api("POST", "/api/order/messages", json={"order_id": waiting, "body": "请问可以提前入住吗？"})["errcode"] == "0"
     return {"house_id": house_id, "landlord": landlord, "guest": guest, "waiting": waiting,
             "unreplied": unreplied, "to_review": to_review}
 
@@ -90,7 +91,7 @@ def person_page(open_page, server, client=None, viewport=MOBILE):
 
 
 # A route and what shows once the page is drawn.
-def routes(house_id):
+def routes(house_id, order_id):
     return {
         "/": ".home-sections:not([aria-busy]) .house-card",
         "/search": ".house-card",
@@ -106,6 +107,7 @@ def routes(house_id):
         "/my/favourites": "[data-testid=favourites], .state-empty",
         "/orders": "[data-testid=orders], .state-empty",
         "/lorders": "[data-testid=orders], .state-empty",
+        f"/conversation/{order_id}": "[data-testid=messages] .message",
     }
 
 
@@ -134,6 +136,9 @@ def enter_state(page, state, site):
         row = page.locator(f"[data-house-id='{site['house_id']}']")
         row.get_by_role("button", name=re.compile("^下架")).click()
         expect(page.get_by_role("dialog")).to_be_visible()
+    elif state == "notifications open":
+        page.get_by_test_id("bell").click()
+        expect(page.get_by_test_id("bell-list")).to_be_visible()
     elif state == "filter sheet":
         page.get_by_test_id("filter-open").click()
         expect(page.get_by_role("dialog")).to_be_visible()
@@ -158,7 +163,7 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
         page = person_page(open_page, server, client)
         for viewport in (MOBILE, WIDE):
             page.set_viewport_size(viewport)
-            for route, ready in routes(site["house_id"]).items():
+            for route, ready in routes(site["house_id"], site["waiting"]).items():
                 if client is None and not PUBLIC.fullmatch(route):
                     continue  # the pages that need a login send a visitor to the login page
                 show(page, route, ready)
@@ -175,6 +180,8 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
                     states.append("calendar range refused")
                 if who == "landlord" and route.startswith("/house/"):
                     states.append("calendar editor")
+                if client is not None and route == "/":
+                    states.append("notifications open")
                 for state in states:
                     if state:
                         enter_state(page, state, site)
@@ -186,6 +193,9 @@ def test_no_page_has_a_serious_or_critical_violation(open_page, server, site, ax
                     if state in DIALOG_STATES:
                         page.keyboard.press("Escape")
                         expect(page.get_by_role("dialog")).to_have_count(0)
+                    elif state == "notifications open":
+                        page.keyboard.press("Escape")
+                        expect(page.get_by_test_id("bell-panel")).to_be_hidden()
     (OUTPUT / "axe-report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     assert not found, "\n".join(found)
 

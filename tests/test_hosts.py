@@ -26,6 +26,7 @@ from tests.helpers import (DEFAULT_PASSWORD, GUEST_MOBILE, LANDLORD_MOBILE, act_
                            register, registration, rename, request_sms_code, search, sms_code_key, upload_photo,
                            verify_identity)
 from tests.hosts import MAX_IMAGE_BYTES, SMS_IP_DAILY_LIMIT, Site
+from tests.live_support import Socket, live
 from tests.stores import wait_until
 
 
@@ -134,6 +135,22 @@ def test_a_photo_uploaded_through_one_host_is_served_through_the_other(site):
 # ---- a booking race -------------------------------------------------------------------------
 
 RACERS = 20
+
+
+def test_a_live_socket_through_nginx_hears_bookings_made_on_either_host(site):
+    landlord = registered(site, site.browser(), LANDLORD_MOBILE, verified=True)
+    guest = registered(site, site.browser(), GUEST_MOBILE)
+    house_id = publish_house(landlord)
+
+    async def test():
+        socket = await Socket.open(landlord)  # through nginx, which passes the upgrade on
+        assert await socket.since(0) == ([], 0)
+        for first, host in zip((1, 4), site.hosts):
+            booker = signed_in(site.direct(host), guest.cookies["session_id"])
+            order_id = book_ok(booker, house_id, day(first), day(first + 1))
+            assert (await socket.notification())["order_id"] == order_id
+        socket.connection.close()
+    live(test)
 
 
 def test_a_booking_race_over_both_hosts_has_exactly_one_winner(site):

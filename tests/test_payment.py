@@ -385,6 +385,10 @@ def test_after_a_paid_stay_the_guest_reviews(people, gateway, db_conn):
     assert act(people.guest, "comment", order_id, comment="付款顺利，住得舒服")["errcode"] == "0"
     assert status_of(people.guest, order_id) == 4
     assert detail(people.guest, people.house)["data"]["order_count"] == 1
+    # Each side was told of each step (README, "Live notifications").
+    told = {who: [n["kind"] for n in client.api("GET", "/api/notifications")["notifications"]]
+            for who, client in (("landlord", people.landlord), ("guest", people.guest))}
+    assert told == {"landlord": ["reviewed", "paid", "booked"], "guest": ["stay_over", "accepted"]}
 
 
 # ---- start-up -----------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import time
 
 import orjson
 
+from utils import live
 from utils.errors import RET, ApiError
 from utils.lua import INCARNATION, LuaScript
 
@@ -88,7 +89,7 @@ USER_FIELDS = ("user_id", "name", "mobile", "avatar", "verified")
 USER_COLUMNS = "id AS user_id, name, mobile, avatar, real_name IS NOT NULL AS verified"
 
 
-def _digest(session_id):
+def session_digest(session_id):
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -128,7 +129,7 @@ class Sessions:
         user = await self.db.fetchone(
             f"SELECT {USER_COLUMNS} FROM ih_user u WHERE id = %s AND NOT EXISTS"
             " (SELECT 1 FROM ih_revoked_session r WHERE r.session_hash = UNHEX(%s))",
-            (data["user_id"], _digest(session_id)))
+            (data["user_id"], session_digest(session_id)))
         if user is None:
             await self.redis.delete(_key(session_id))
             return None
@@ -150,11 +151,12 @@ class Sessions:
         return session_id
 
     async def delete(self, session_id):
-        """End a session for good: recorded in MariaDB first, so no Redis rollback revives it."""
+        """End a session for good: recorded in MariaDB first, so no Redis rollback revives it;
+        its live sockets are closed."""
         expires_at = datetime.datetime.fromtimestamp(time.time() + ABSOLUTE_TTL, datetime.timezone.utc)
         await self.db.execute(
             "INSERT IGNORE INTO ih_revoked_session (session_hash, expires_at) VALUES (UNHEX(%s), %s)",
-            (_digest(session_id), expires_at.replace(tzinfo=None)))
+            (session_digest(session_id), expires_at.replace(tzinfo=None)))
         # Records of sessions that have expired anyway go a few at a time, with each new one.
         await self.db.execute("DELETE FROM ih_revoked_session WHERE expires_at < UTC_TIMESTAMP() LIMIT 10")
         raw = await self.redis.getdel(_key(session_id))
@@ -164,6 +166,7 @@ class Sessions:
             return  # a corrupt session names no index; its id expires there with time
         if user_id is not None:
             await self.redis.zrem(_index_key(user_id), session_id)
+            await live.publish(self.redis, [{"user_id": user_id, "close": session_digest(session_id)}])  # its sockets
 
     async def update_user(self, user_id, **changes):
         """Show the user's new `changes` (of USER_FIELDS) in every live session of theirs."""

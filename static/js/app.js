@@ -1,6 +1,7 @@
 // The iHome single-page site: the header, the routes, and start-up.
 import { session } from "./api.js";
 import { h, icon, ICONS, replace } from "./dom.js";
+import { bell, follow } from "./live.js";
 import { addRoute, currentLocation, loginTarget, navigate, PAGE_TITLE_ID, render, setLayout } from "./router.js";
 
 // Each page's module is fetched when its route is first shown, not with the start-up.
@@ -21,6 +22,7 @@ addRoute(/^\/my\/houses\/new$/, page(() => import("./pages/publish.js"), "publis
 addRoute(/^\/my\/favourites$/, page(() => import("./pages/favourites.js"), "favouritesPage"), { title: "我的收藏", back: "/my" });
 addRoute(/^\/orders$/, orders("custom"), { title: "我的订单", back: "/my" });
 addRoute(/^\/lorders$/, orders("landlord"), { title: "客户订单", back: "/my" });
+addRoute(/^\/conversation\/(\d+)$/, page(() => import("./pages/conversation.js"), "conversationPage"), { title: "订单消息", back: "/orders" });
 addRoute(/^\/payment\/(\d+)$/, page(() => import("./pages/payment.js"), "paymentPage"), { title: "支付结果", back: "/orders" });
 
 const topbar = document.getElementById("topbar");
@@ -34,8 +36,9 @@ function goBack(parent) {
 
 function userArea() {
   if (session.user) {
-    return h("a", { class: "topbar-user", href: "#/my", "data-testid": "header-user", "aria-label": `我的爱家：${session.user.name}` },
-      icon(ICONS.user), h("span", {}, session.user.name));
+    return h("div", { class: "topbar-end" }, bell(),
+      h("a", { class: "topbar-user", href: "#/my", "data-testid": "header-user", "aria-label": `我的爱家：${session.user.name}` },
+        icon(ICONS.user), h("span", {}, session.user.name)));
   }
   const { path } = currentLocation();
   if (path === "/login" || path === "/register") return h("span");
@@ -60,6 +63,7 @@ function renderHeader(state = headerState) {
 
 setLayout(renderHeader);
 session.listeners.add(() => renderHeader());
+session.listeners.add(follow);
 
 // Remembers that an entry was reached inside the site, so the back button can use history.
 window.addEventListener("hashchange", () => {

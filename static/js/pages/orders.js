@@ -3,6 +3,7 @@
 import { api } from "../api.js";
 import { h, photo, replace, yuan } from "../dom.js";
 import { busy, emptyState, linkButton, openDialog, starsLine, toast } from "../widgets.js";
+import { conversationLink } from "./conversation.js";
 import { PAYMENT_BUTTONS, PAYMENT_STATUS, paymentLine } from "./payment.js";
 
 const STATUS = {
@@ -137,7 +138,7 @@ function orderCard(order, role, context) {
         h("p", { class: "price" }, `合计 ${yuan(order.amount)}`))),
     commentLine(order, role),
     paymentLine(order, role),
-    h("div", { class: "order-actions" }, actions(order, role, context)));
+    h("div", { class: "order-actions" }, actions(order, role, context), conversationLink(order)));
 }
 
 // The orders come a page at a time; "more" fetches the next. After an action the pages shown so
