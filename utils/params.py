@@ -22,7 +22,6 @@ SMS_CODE_RE = re.compile(r"[0-9]{6}")
 CAPTCHA_ANSWER_RE = re.compile(r"[!-~]{1,16}")  # printable ASCII
 _INT_RE = re.compile(r"[+-]?[0-9]{1,18}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_ID_SET_RE = re.compile(r"[0-9]{1,18}(?:,[0-9]{1,18})*")
 _YUAN_RE = re.compile(r"[0-9]{1,9}(?:\.[0-9]+)?")
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -119,9 +118,9 @@ def id_set(args, name, *, most):
     if value is None or value == "":
         return ()
     if isinstance(value, str):
-        if not _ID_SET_RE.fullmatch(value.replace(" ", "")):
+        value = [item.strip() for item in value.split(",")]
+        if not all(_INT_RE.fullmatch(item) for item in value):
             raise invalid(name, "应为以逗号分隔的编号，如 1,5,7")
-        value = value.replace(" ", "").split(",")
     items = value if isinstance(value, list) else [value]
     if len(items) > most:
         raise invalid(name, f"最多 {most} 个编号")
