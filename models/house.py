@@ -161,20 +161,21 @@ def count_query(query):
     k runs there has k - 1). Those counts know nothing of prices, capacities, facilities or
     titles: a filtered search counts the houses that fit on the price index, which carries
     every filtered column but the keyword's (0015), from the first price in range to the last,
-    less those of them with a night held in the stay, found from the held nights (a few
-    percent of the houses a night), not by probing each house."""
+    leaving out those held in the stay. These are collected first, from the held nights (a few
+    percent of the houses a night), into an in-memory hash table that each house is looked up
+    in (MariaDB's subquery materialization, made the only strategy): probing ih_booked_night
+    for each house instead, or reading each held house's row, cost several times more
+    (docs/performance-analysis.md, "Filtered search")."""
     if query.filtered:
         conditions, args = fitting_houses(query)
-        fitting = (f"SELECT COUNT(*) FROM ih_house h FORCE INDEX ({sort_index(query, 'price')})"
-                   f"{where(conditions)}")
-        if query.first_night is None:
-            return f"SELECT ({fitting}) AS houses", args
-        in_area, area_args = ("area_id = %s AND ", [query.area_id]) if query.area_id is not None else ("", [])
-        held = ("SELECT COUNT(*) FROM (SELECT DISTINCT house_id FROM ih_booked_night"
-                f" WHERE {in_area}night BETWEEN %s AND %s) held JOIN ih_house h ON h.id = held.house_id"
-                f"{where(conditions)}")
-        return (f"SELECT ({fitting}) - ({held}) AS houses",
-                [*args, *area_args, query.first_night, query.last_night, *args])
+        if query.first_night is not None:
+            in_area = "area_id = %s AND " if query.area_id is not None else ""
+            conditions.append("h.id NOT IN (SELECT house_id FROM ih_booked_night"
+                              f" WHERE {in_area}night BETWEEN %s AND %s)")
+            args += [query.area_id] if query.area_id is not None else []
+            args += [query.first_night, query.last_night]
+        return ("SET STATEMENT optimizer_switch = 'in_to_exists=off' FOR SELECT COUNT(*) AS houses"
+                f" FROM ih_house h FORCE INDEX ({sort_index(query, 'price')}){where(conditions)}", args)
     in_area = " AND area_id = %s" if query.area_id is not None else ""
     area_args = [query.area_id] if query.area_id is not None else []
     if query.first_night is None:
