@@ -2,7 +2,7 @@
 for each figure of the search matrix, filtered or not: where a search's time goes, without
 HTTP, Python or the baseline around it.
 
-    python -m bench.search_sql [--houses 100000 1000000] [--runs 7]
+    python -m bench.search_sql [--houses 100000 1000000] [--runs 7] [--filters none price family]
 
 Reads the demo databases `ihome_bench_<houses>` that `bench.run` builds (bench/dataset.py);
 prints a Markdown table of each statement's median time in ms over `--runs` runs, after one
@@ -15,7 +15,7 @@ import time
 import urllib.parse
 
 from bench import dataset
-from bench.run import SEARCH_FIGURES
+from bench.run import FILTERS, SEARCH_FIGURES
 from handlers.house import search_param
 from models.house import count_query, page_query
 
@@ -46,6 +46,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--houses", type=int, nargs="*", default=[100_000])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--filters", nargs="*", choices=["none", *FILTERS], default=["none", *FILTERS],
+                        help="the figures to time, by filter (`none`: the unfiltered ones); default all")
     parser.add_argument("--mysql_server", default="mysql://root:@127.0.0.1:3306")
     args = parser.parse_args()
     today = datetime.date.today()
@@ -56,7 +58,7 @@ def main():
         _, area_id = dataset.sample(url)
         with dataset.connect(url) as conn, conn.cursor() as cur:
             for figure in SEARCH_FIGURES:
-                if figure.sort != "new":
+                if figure.sort != "new" or (figure.filters or "none") not in args.filters:
                     continue
                 query = search_of(figure, area_id, today)
                 count_ms, (found,) = timed(cur, count_query(query), args.runs)
