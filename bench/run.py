@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zoneinfo
 
@@ -58,10 +59,10 @@ SEARCH = "list"  # the name (--only, --profile) of the whole search matrix
 # price range holding a third of the houses, the capacity and facilities a family asks for
 # (a quarter), a rare keyword (a landmark in 0.6% of titles and addresses), and all of them.
 FILTERS = {
-    "price": "price_min=30000&price_max=50000",
-    "family": "capacity=4&facility=1,3,14",
-    "keyword": "keyword=故宫",
-    "all": "price_min=30000&price_max=80000&capacity=4&facility=1,3&keyword=公寓",
+    "price": {"price_min": 30000, "price_max": 50000},
+    "family": {"capacity": 4, "facility": "1,3,14"},
+    "keyword": {"keyword": "故宫"},
+    "all": {"price_min": 30000, "price_max": 80000, "capacity": 4, "facility": "1,3", "keyword": "公寓"},
 }
 
 
@@ -81,12 +82,13 @@ class SearchFigure:
 
     @property
     def label(self):
-        filtered = f", {FILTERS[self.filters]}" if self.filters else ""
+        filters = FILTERS.get(self.filters, {})
+        filtered = "".join(f", {name}={value}" for name, value in filters.items())
         return f"{'district' if self.district else 'no district'}, sk={self.sort}, p={self.page}{filtered}"
 
     @property
     def query(self):
-        return f"sk={self.sort}&p={self.page}" + (f"&{FILTERS[self.filters]}" if self.filters else "")
+        return urllib.parse.urlencode({"sk": self.sort, "p": self.page, **FILTERS.get(self.filters, {})}, safe=",")
 
 
 # The matrix: with a district and without, each sort key, page 1 and a deep page; then
