@@ -142,15 +142,19 @@ def _p50_growth(results, key, smallest, largest):
 
 
 def search_pages(results, sizes):
-    """How many pages each search found, per size: a deep page past the last one counts only."""
+    """How many pages each search found, per size, with each filter measured: a deep page past
+    the last one counts only."""
     parts = []
-    for district in (True, False):
-        found = []
-        for size in sizes:
-            pages = next((row.pages for row in results.rows if row.section == SEARCH and row.houses == size
-                          and row.endpoint.search.district == district and row.pages is not None), None)
-            found.append(f"{size:,} houses: {'–' if pages is None else f'{pages:,}'}")
-        parts.append(f"{'in the district' if district else 'without a district'}: {', '.join(found)}")
+    for filters in dict.fromkeys(endpoint.search.filters for endpoint in search_figures(results)):
+        for district in (True, False):
+            found = []
+            for size in sizes:
+                pages = next((row.pages for row in results.rows if row.section == SEARCH and row.houses == size
+                              and row.endpoint.search.district == district
+                              and row.endpoint.search.filters == filters and row.pages is not None), None)
+                found.append(f"{size:,} houses: {'–' if pages is None else f'{pages:,}'}")
+            where = "in the district" if district else "without a district"
+            parts.append(f"{where}{f' ({filters})' if filters else ''}: {', '.join(found)}")
     return "Pages found (`total_page`): " + "; ".join(parts) + "."
 
 
@@ -418,7 +422,9 @@ def method(bench, args, command, results):
         f"- Data: `scripts/demo_data.py` databases `ihome_bench_<houses>` ({', '.join(f'{n:,}' for n in args.houses)} "
         "houses). Every size serves the search matrix: `/api/house/list`, uncached, a 3-night stay a week "
         "ahead (`sd` = today + 7, `ed` = today + 9), in the district with the most houses (`aid`) or "
-        "without one, each sort key (`sk`), page 1 and page 50 (`p`). The largest also serves the cached "
+        "without one, each sort key (`sk`), page 1 and page 50 (`p`); then, newest first, the same with "
+        "each filter of `bench/run.py` FILTERS (price range, capacity and facilities, a rare keyword, all "
+        "of them). The largest also serves the cached "
         "reads and the rest; the detail page is the most-booked house with a photo.",
         "- Each endpoint is checked to answer correctly (HTTP 200 and errcode \"0\", an image, a page) "
         "before it is loaded; one that does not is reported as not measured.",

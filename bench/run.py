@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zoneinfo
 
@@ -54,25 +55,48 @@ DEEP_PAGE = 50
 SEARCH = "list"  # the name (--only, --profile) of the whole search matrix
 
 
+# The filters of the filtered figures, by name: in the demo data (scripts/demo_data.py) a
+# price range holding a third of the houses, the capacity and facilities a family asks for
+# (a quarter), a rare keyword (a landmark in 0.6% of titles and addresses), and all of them.
+FILTERS = {
+    "price": {"price_min": 30000, "price_max": 50000},
+    "family": {"capacity": 4, "facility": "1,3,14"},
+    "keyword": {"keyword": "故宫"},
+    "all": {"price_min": 30000, "price_max": 80000, "capacity": 4, "facility": "1,3", "keyword": "公寓"},
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class SearchFigure:
-    """One uncached dated search: in the busiest district or anywhere, a sort key, a page."""
+    """One uncached dated search: in the busiest district or anywhere, a sort key, a page, and
+    the filters of FILTERS it applies, if any."""
     district: bool
     sort: str
     page: int
+    filters: str = ""
 
     @property
     def key(self):
-        return f"{SEARCH}-{'district' if self.district else 'all'}-{self.sort}-p{self.page}"
+        filtered = f"-{self.filters}" if self.filters else ""
+        return f"{SEARCH}-{'district' if self.district else 'all'}-{self.sort}-p{self.page}{filtered}"
 
     @property
     def label(self):
-        return f"{'district' if self.district else 'no district'}, sk={self.sort}, p={self.page}"
+        filters = FILTERS.get(self.filters, {})
+        filtered = "".join(f", {name}={value}" for name, value in filters.items())
+        return f"{'district' if self.district else 'no district'}, sk={self.sort}, p={self.page}{filtered}"
+
+    @property
+    def query(self):
+        return urllib.parse.urlencode({"sk": self.sort, "p": self.page, **FILTERS.get(self.filters, {})}, safe=",")
 
 
-# The issue's matrix: with a district and without, each sort key, page 1 and a deep page.
+# The issue's matrix: with a district and without, each sort key, page 1 and a deep page; then
+# each filter, in the newest-first order (whose index, unlike the price order's, no filter narrows).
 SEARCH_FIGURES = [SearchFigure(district, sort, page)
                   for district in (True, False) for sort in SORTS for page in (1, DEEP_PAGE)]
+SEARCH_FIGURES += [SearchFigure(district, "new", page, filters)
+                   for filters in FILTERS for district in (True, False) for page in (1, DEEP_PAGE)]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -112,7 +136,7 @@ def search_endpoints(area_id, today):
     for figure in SEARCH_FIGURES:
         where = f"aid={area_id}&" if figure.district else ""
         found.append(Endpoint(figure.key, f"GET /api/house/list ({figure.label})",
-                              f"/api/house/list?{where}{stay(today)}&sk={figure.sort}&p={figure.page}",
+                              f"/api/house/list?{where}{stay(today)}&{figure.query}",
                               search=figure))
     return found
 

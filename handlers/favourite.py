@@ -8,7 +8,7 @@ from utils import params
 class FavouriteHandler(BaseHandler):
     @login_required
     async def get(self):
-        house_ids = params.id_csv(self.args, "house_id", most=MAX_ASKED)
+        house_ids = params.id_set(self.args, "house_id", most=MAX_ASKED, required=True)
         self.ok(favourites=await self.application.favourites.hearted(self.session["user_id"], house_ids))
 
     @login_required

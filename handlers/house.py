@@ -1,10 +1,29 @@
 """Houses: areas, publishing, photos, the detail, my houses, the home page and the search
 (service: `Houses`). Their parameters and answers: docs/openapi.yaml, tag `houses`."""
+import string
+
 from handlers.base import BaseHandler, login_required
 from handlers.upload import UploadHandler
 from models.house import DEFAULT_SORT, NUMBER_FIELDS, SORT_ORDERS, TEXT_FIELDS, Search
 from utils import params
 from utils.errors import RET, ApiError
+
+# Facility ids are bits of a 64-bit column (migration 0015).
+MOST_FACILITIES = 63
+KEYWORD_LONGEST = 32
+CAPACITY_MOST = next(high for name, _, high in NUMBER_FIELDS if name == "capacity")
+# Latin letters match in either case (the collation): one spelling names the cache entry.
+LOWER_LATIN = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
+def price_range(args):
+    """price_min..price_max in fen per night, either open; a minimum of 0 is no minimum."""
+    most = int(params.MAX_YUAN * params.FEN_PER_YUAN)
+    low = params.integer(args, "price_min", required=False, minimum=0, maximum=most) or None
+    high = params.integer(args, "price_max", required=False, minimum=0, maximum=most)
+    if low is not None and high is not None and high < low:
+        raise params.invalid("price_max", "不能小于 price_min")
+    return low, high
 
 
 def search_param(args):
@@ -15,9 +34,15 @@ def search_param(args):
     sort = params.text(args, "sk", required=False, max_len=16) or DEFAULT_SORT
     if sort not in SORT_ORDERS:
         raise params.invalid("sk", f"应为 {' / '.join(SORT_ORDERS)}")
+    price_min, price_max = price_range(args)
+    keyword = params.text(args, "keyword", required=False, max_len=KEYWORD_LONGEST)
     return Search(area_id=params.integer(args, "aid", required=False, minimum=1),
                   first_night=first, last_night=last, sort=sort,
-                  page=params.integer(args, "p", required=False, minimum=1, default=1))
+                  page=params.integer(args, "p", required=False, minimum=1, default=1),
+                  price_min=price_min, price_max=price_max,
+                  capacity=params.integer(args, "capacity", required=False, minimum=1, maximum=CAPACITY_MOST),
+                  facilities=params.id_set(args, "facility", most=MOST_FACILITIES),
+                  keyword=keyword and keyword.translate(LOWER_LATIN))
 
 
 class AreaHandler(BaseHandler):

@@ -64,7 +64,7 @@ class Favourites:
         return {"houses": houses, "total_page": -(-count["hearted"] // self.page_size)}
 
     async def hearted(self, user_id, house_ids):
-        """Which of `house_ids` the user hearted, in the order asked."""
+        """Which of `house_ids` (ascending) the user hearted, in that order."""
         if not house_ids:
             return []
         rows = await self.db.fetchall(

@@ -40,20 +40,39 @@ NUMBER_FIELDS = [("room_count", 1, 100), ("acreage", 1, 100_000), ("capacity", 1
 
 @dataclasses.dataclass(frozen=True)
 class Search:
-    """A validated search: the area, the nights first..last (both or neither), order, page."""
+    """A validated search: the area, the nights first..last (both or neither), order, page, and
+    the filters: the listed price per night in fen (price_min..price_max, either open), at
+    least `capacity` guests, every one of `facilities` (sorted ids), and `keyword` in the title
+    or the address (trimmed, Latin letters in lower case)."""
     area_id: int | None
     first_night: datetime.date | None
     last_night: datetime.date | None
     sort: str
     page: int
+    price_min: int | None = None
+    price_max: int | None = None
+    capacity: int | None = None
+    facilities: tuple[int, ...] = ()
+    keyword: str | None = None
 
     @property
     def nights(self):
         return (self.last_night - self.first_night).days + 1
 
+    @property
+    def filtered(self):
+        return bool(self.price_min is not None or self.price_max is not None or self.capacity is not None
+                    or self.facilities or self.keyword is not None)
+
     def cache_name(self, page_size):
         nights = f"{self.first_night}..{self.last_night}" if self.first_night else ""
-        return f"search:{self.area_id or ''}:{nights}:{self.sort}:{self.page}:{page_size}"
+        name = f"search:{self.area_id or ''}:{nights}:{self.sort}:{self.page}:{page_size}"
+        if not self.filtered:
+            return name
+        # The keyword goes last, so that no keyword (which may hold a colon) reads as other fields.
+        price = f"{'' if self.price_min is None else self.price_min}..{'' if self.price_max is None else self.price_max}"
+        return (f"{name}:{price}:{self.capacity or ''}:{','.join(map(str, self.facilities))}:"
+                f"{self.keyword or ''}")
 
 
 def stay_fits(table, days):
@@ -61,36 +80,105 @@ def stay_fits(table, days):
     return f"{table}.min_days <= {days:d} AND ({table}.max_days = 0 OR {table}.max_days >= {days:d})"
 
 
-def page_query(query, page_size):
-    """The SQL and arguments of the ids of a search's page, in order.
+def facility_bits(facility_ids):
+    """The facilities as ih_house.facility_bits holds them (migration 0015)."""
+    return sum(1 << facility_id for facility_id in facility_ids)
 
-    It walks the sort's index, which holds the stay rule, from the start until the page is
-    full, and probes each house that fits for a held night (ih_booked_night holds exactly the
-    nights of active orders): the cost follows the page's depth, not the catalogue. The index
-    is named, and the probe is a LEFT JOIN, which MariaDB runs house by house in the index's
-    order; as NOT EXISTS it would first collect every house held in those nights.
-    """
-    order, index = SORT_ORDERS[query.sort]
-    index = f"idx_house_area_{index}" if query.area_id is not None else f"idx_house_{index}"
-    # `listed` leads every sort index: the walk never passes a house taken down.
-    held, conditions, args = "", ["h.listed = 1"], []
-    if query.first_night is not None:
-        held = " LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s"
-        args += [query.first_night, query.last_night]
+
+def like_pattern(text):
+    """A LIKE pattern (with ESCAPE '!') matching `text` anywhere, its % and _ taken literally."""
+    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+
+
+def filter_conditions(query):
+    """The filters, as conditions on a house's row: all but the keyword on the columns every
+    sort index carries (0015), so a walk reads no row for them."""
+    conditions, args = [], []
+    if query.price_min is not None:
+        conditions.append("h.price >= %s")
+        args.append(query.price_min)
+    if query.price_max is not None:
+        conditions.append("h.price <= %s")
+        args.append(query.price_max)
+    if query.capacity is not None:
+        conditions.append("h.capacity >= %s")
+        args.append(query.capacity)
+    if query.facilities:
+        conditions.append("h.facility_bits & %s = %s")
+        args += [facility_bits(query.facilities)] * 2
+    if query.keyword is not None:
+        # a collation _ci: Latin letters match in either case
+        conditions.append("(h.title LIKE %s ESCAPE '!' OR h.address LIKE %s ESCAPE '!')")
+        args += [like_pattern(query.keyword)] * 2
+    return conditions, args
+
+
+def sort_index(query, key):
+    """The index of ih_house for a sort key of SORT_ORDERS, with the district or without."""
+    return f"idx_house_area_{key}" if query.area_id is not None else f"idx_house_{key}"
+
+
+def fitting_houses(query):
+    """The conditions, and their arguments, on a row of ih_house `h` that the search admits
+    but for its held nights: listed, the district, the stay rule and the filters. `listed` leads
+    every sort index (0016): a walk never passes a house taken down."""
+    conditions, args = ["h.listed = 1"], []
     if query.area_id is not None:
         conditions.append("h.area_id = %s")
         args.append(query.area_id)
     if query.first_night is not None:
-        conditions += [stay_fits("h", query.nights), "n.house_id IS NULL"]
-    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({index}){held} WHERE {' AND '.join(conditions)}"
-            f" ORDER BY {order} LIMIT %s OFFSET %s",
-            [*args, page_size, (query.page - 1) * page_size])
+        conditions.append(stay_fits("h", query.nights))
+    filters, filter_args = filter_conditions(query)
+    return conditions + filters, args + filter_args
+
+
+def where(conditions):
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+def page_query(query, page_size):
+    """The SQL and arguments of the ids of a search's page, in order.
+
+    It walks the sort's index, which holds the stay rule and the filtered columns, from the
+    start until the page is full, and probes each house that fits for a held night
+    (ih_booked_night holds exactly the nights of active orders): the cost follows the page's
+    depth, and a filter's share of the houses divides how far that is. The index is named, and
+    the probe is a LEFT JOIN, which MariaDB runs house by house in the index's order; as NOT
+    EXISTS it would first collect every house held in those nights."""
+    order, key = SORT_ORDERS[query.sort]
+    held, args = "", []
+    conditions, fit_args = fitting_houses(query)
+    if query.first_night is not None:
+        held = " LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s"
+        args += [query.first_night, query.last_night]
+        conditions.append("n.house_id IS NULL")
+    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({sort_index(query, key)}){held}{where(conditions)}"
+            f" ORDER BY {order} LIMIT %s OFFSET %s", [*args, *fit_args, page_size, (query.page - 1) * page_size])
 
 
 def count_query(query):
-    """The SQL and arguments of a search's number of houses, from the counts of migration 0007:
-    the houses whose stay rule fits, less the runs of held nights in the stay, plus the free
-    stretches between two of them (a house with k runs there has k - 1)."""
+    """The SQL and arguments of a search's number of houses.
+
+    Unfiltered, from the counts of migration 0007: the houses whose stay rule fits, less the
+    runs of held nights in the stay, plus the free stretches between two of them (a house with
+    k runs there has k - 1). Those counts know nothing of prices, capacities, facilities or
+    titles: a filtered search counts the houses that fit on the price index, which carries
+    every filtered column but the keyword's (0015), from the first price in range to the last,
+    leaving out those held in the stay. These are collected first, from the held nights (a few
+    percent of the houses a night), into an in-memory hash table that each house is looked up
+    in (MariaDB's subquery materialization, made the only strategy): probing ih_booked_night
+    for each house instead, or reading each held house's row, cost several times more
+    (docs/performance-analysis.md, "Filtered search")."""
+    if query.filtered:
+        conditions, args = fitting_houses(query)
+        if query.first_night is not None:
+            in_area = "area_id = %s AND " if query.area_id is not None else ""
+            conditions.append("h.id NOT IN (SELECT house_id FROM ih_booked_night"
+                              f" WHERE {in_area}night BETWEEN %s AND %s)")
+            args += [query.area_id] if query.area_id is not None else []
+            args += [query.first_night, query.last_night]
+        return ("SET STATEMENT optimizer_switch = 'in_to_exists=off' FOR SELECT COUNT(*) AS houses"
+                f" FROM ih_house h FORCE INDEX ({sort_index(query, 'price')}){where(conditions)}", args)
     in_area = " AND area_id = %s" if query.area_id is not None else ""
     area_args = [query.area_id] if query.area_id is not None else []
     if query.first_night is None:
@@ -118,6 +206,18 @@ def dress_card(media, house):
     house["avatar"] = media.url(house["avatar"])
     house["image_thumb"] = media.url(house["index_image"], CARD_THUMBNAIL)
     house["image_url"] = media.url(house.pop("index_image"))
+
+
+def known_facilities_query(facility_ids):
+    """The SQL and arguments of how many of `facility_ids` (unique) exist, as `known`."""
+    listed = ", ".join(["%s"] * len(facility_ids))
+    return f"SELECT COUNT(*) AS known FROM ih_facility WHERE id IN ({listed})", facility_ids
+
+
+def check_known_facilities(row, facility_ids):
+    """4103 on `facility` unless `row` (of known_facilities_query) found every one."""
+    if row["known"] != len(facility_ids):
+        raise ApiError(RET.PARAMERR, "参数 facility 无效：包含不存在的设施", param="facility")
 
 
 async def _encoded(**fields):
@@ -219,6 +319,8 @@ class Houses:
 
     async def search_in(self, query, db):
         """`search` read through `db`."""
+        if query.facilities:
+            check_known_facilities(await db.fetchone(*known_facilities_query(query.facilities)), query.facilities)
         count = int((await db.fetchone(*count_query(query)))["houses"])
         houses = []
         if (query.page - 1) * self.page_size < count:
@@ -258,10 +360,8 @@ class Houses:
             if await cur.fetchone() is None:
                 raise ApiError(RET.PARAMERR, "参数 area_id 无效：区域不存在", param="area_id")
             if facility_ids:
-                await cur.execute("SELECT COUNT(*) AS known FROM ih_facility WHERE id IN"
-                                  f" ({', '.join(['%s'] * len(facility_ids))})", facility_ids)
-                if (await cur.fetchone())["known"] != len(facility_ids):
-                    raise ApiError(RET.PARAMERR, "参数 facility 无效：包含不存在的设施", param="facility")
+                await cur.execute(*known_facilities_query(facility_ids))
+                check_known_facilities(await cur.fetchone(), facility_ids)
             await cur.execute(
                 "INSERT INTO ih_house (user_id, area_id, title, price, address, room_count, acreage, unit,"
                 " capacity, beds, deposit, min_days, max_days) VALUES (%(user_id)s, %(area_id)s,"

@@ -1,11 +1,15 @@
 """The search answers exactly what its plain definition in SQL answers.
 
 The definition (README, "Houses"): the houses of the district (any, without `aid`) whose stay
-rule admits the stay, with no night from `sd` to `ed` held by an active order, in the sort
-key's order with the id breaking ties, `page_size` to a page, and the number of such pages.
+rule admits the stay, with no night from `sd` to `ed` held by an active order, priced per
+night within `price_min`..`price_max`, for at least `capacity` guests, with every facility of
+`facility`, and with `keyword` in the title or the address (Latin letters in either case), in
+the sort key's order with the id breaking ties, `page_size` to a page, and the number of such
+pages.
 The service answers it from counts and indexes of its own (migration 0007); here random
 catalogues and bookings, written behind its back as a bulk import would (with the triggers
-on), are searched through HTTP and compared with that definition, read from ih_order itself.
+on), are searched through HTTP and compared with that definition, read from ih_order and
+ih_house_facility themselves.
 
 A database of its own: the edges (an empty district, every house of a district booked) need a
 catalogue nobody else adds to.
@@ -27,6 +31,13 @@ SORTS = {"new": "created_at DESC, id DESC", "booking": "order_count DESC, id DES
          "price-inc": "price ASC, id ASC", "price-des": "price DESC, id DESC"}
 ROUNDS = 3
 QUERIES_PER_CHECK = 60
+PRICES = (100, 200, 300, 400)  # yuan
+FACILITIES = range(1, 24)  # migration 0002
+# Title and address words: Latin letters in both cases, LIKE's wildcards and its escape character
+# (0015 escapes with !), and Chinese.
+WORDS = ("近地铁", "Loft", "loft", "LOFT", "50%", "a_b", "ab", "a!b", "朝阳", "胡同", "湖景", "Ab", "%", "_")
+KEYWORDS = ("地铁", "loft", "Loft", "LOFT", "lo", "%", "50%", "_", "a_b", "a!b", "!", "ab", "b", "胡同", "朝阳 胡同",
+            "湖", "没有")
 
 
 @pytest.fixture(scope="module")
@@ -67,12 +78,14 @@ def fill(cur, rng, houses):
     cur.execute("INSERT INTO ih_user (id, name, mobile, password_hash) VALUES"
                 " (1, 'landlord', '13900000001', 'x'), (2, 'guest', '13900000002', 'x')")
     base = datetime.datetime(2026, 1, 1)
-    rows, orders, nights = [], [], []
+    rows, orders, nights, facilities = [], [], [], []
     for house_id in range(1, houses + 1):
         min_days = rng.choice([1, 1, 2, 3])
         max_days = rng.choice([0, 0, max(min_days, 2), max(min_days, 4), 7])
-        rows.append((house_id, rng.choice(AREAS), min_days, max_days, rng.choice([100, 200, 300, 400]) * 100,
-                     rng.choice([0, 0, 1, 5]), base + datetime.timedelta(hours=rng.randrange(6))))
+        rows.append((house_id, rng.choice(AREAS), min_days, max_days, rng.choice(PRICES) * 100,
+                     rng.choice([0, 0, 1, 5]), base + datetime.timedelta(hours=rng.randrange(6)),
+                     rng.randrange(1, 9), words(rng), words(rng)))
+        facilities += [(house_id, f) for f in rng.sample(FACILITIES, rng.choice([0, 2, 5, 12, 23]))]
         start = rng.randrange(-3, 6)
         while start < 20:
             length = rng.randrange(1, 5)
@@ -83,17 +96,40 @@ def fill(cur, rng, houses):
             start += length + rng.choice([0, 0, 1, 3])  # 0: the next stay begins the next night
     cur.executemany("INSERT INTO ih_house (id, user_id, area_id, title, price, address, room_count, acreage,"
                     " unit, capacity, beds, deposit, min_days, max_days, order_count, created_at)"
-                    " VALUES (%s, 1, %s, 't', %s, 'a', 1, 10, 'u', 1, 'b', 0, %s, %s, %s, %s)",
-                    [(h, area, price, lo, hi, count, created) for h, area, lo, hi, price, count, created in rows])
+                    " VALUES (%s, 1, %s, %s, %s, %s, 1, 10, 'u', %s, 'b', 0, %s, %s, %s, %s)",
+                    [(h, area, title, price, address, capacity, lo, hi, count, created)
+                     for h, area, lo, hi, price, count, created, capacity, title, address in rows])
+    cur.executemany("INSERT INTO ih_house_facility (house_id, facility_id) VALUES (%s, %s)", facilities)
     cur.executemany("INSERT INTO ih_order (id, user_id, house_id, begin_date, end_date, days, house_price,"
                     " amount, status) VALUES (%s, 2, %s, %s, %s, %s, 100, 100, %s)", orders)
     cur.executemany("INSERT INTO ih_booked_night (house_id, night, area_id, order_id) VALUES (%s, %s, %s, %s)",
                     nights)
 
 
-def defined(cur, area_id, first, last, sort, page):
+def words(rng):
+    return " ".join(rng.sample(WORDS, rng.randrange(1, 4)))
+
+
+def defined(cur, area_id, first, last, sort, page, filters=None):
     """The page and the number of pages, by the definition."""
+    filters = filters or {}
     conditions, args = ["h.listed = 1"], []
+    if filters.get("price_min") is not None:
+        conditions.append("h.price >= %s")
+        args.append(filters["price_min"])
+    if filters.get("price_max") is not None:
+        conditions.append("h.price <= %s")
+        args.append(filters["price_max"])
+    if filters.get("capacity") is not None:
+        conditions.append("h.capacity >= %s")
+        args.append(filters["capacity"])
+    for facility_id in filters.get("facility") or ():
+        conditions.append("EXISTS (SELECT 1 FROM ih_house_facility f WHERE f.house_id = h.id AND f.facility_id = %s)")
+        args.append(facility_id)
+    if filters.get("keyword") is not None:
+        # INSTR follows the column's collation, case-insensitive (_ci), and knows no wildcards
+        conditions.append("(INSTR(h.title, %s) > 0 OR INSTR(h.address, %s) > 0)")
+        args += [filters["keyword"].strip()] * 2
     if area_id is not None:
         conditions.append("h.area_id = %s")
         args.append(area_id)
@@ -108,9 +144,12 @@ def defined(cur, area_id, first, last, sort, page):
     return ids[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], math.ceil(len(ids) / PAGE_SIZE)
 
 
-def answered(client, area_id, first, last, sort, page):
+def answered(client, area_id, first, last, sort, page, filters=None):
+    filters = dict(filters or {})
+    if filters.get("facility") is not None:
+        filters["facility"] = ",".join(map(str, filters["facility"]))
     found = search(client, aid=area_id, sd=first and first.isoformat(), ed=last and last.isoformat(),
-                   sk=sort, p=page)
+                   sk=sort, p=page, **filters)
     assert found["errcode"] == "0", found
     return [house["house_id"] for house in found["data"]], found["total_page"]
 
@@ -126,24 +165,48 @@ def edge_stays(cur, rng):
     return stays
 
 
+def random_filters(rng):
+    """None, one or several filters of every kind, each drawn on its own; None is no filter."""
+    filters = {}
+    if rng.random() < 0.3:
+        filters["price_min"] = rng.choice([0, 10000, 20000, 25000, 30000])
+    if rng.random() < 0.3:
+        filters["price_max"] = max(filters.get("price_min", 0), rng.choice([10000, 20000, 30000, 40000, 99999]))
+    if rng.random() < 0.3:
+        filters["capacity"] = rng.randrange(1, 10)
+    if rng.random() < 0.3:
+        filters["facility"] = rng.sample(FACILITIES, rng.choice([1, 1, 2, 3]))
+    if rng.random() < 0.3:
+        filters["keyword"] = rng.choice(KEYWORDS)
+    return filters
+
+
 def check_queries(client, cur, rng):
-    """Random searches, and the edge stays, answered as the definition does, every page checked
-    at the start, at a random place and at the end."""
+    """Random searches, and the edge stays, answered as the definition does, with and without
+    filters, every page checked at the start, at a random place and at the end."""
     stays = edge_stays(cur, rng)
     for _ in range(QUERIES_PER_CHECK):
         first = day(rng.randrange(-2, 22))
         stays.append((first, first + datetime.timedelta(days=rng.choice([0, 0, 1, 2, 3, 6]))))
-    stays.append((None, None))
+    stays += [(None, None)] * 3
     for first, last in stays:
         query = (rng.choice([None, None, *AREAS, EMPTY_AREA]), first, last, rng.choice(list(SORTS)))
-        expected_page, pages = defined(cur, *query, 1)
-        assert answered(client, *query, 1) == (expected_page, pages), query
+        filters = random_filters(rng) if rng.random() < 0.7 else {}
+        expected_page, pages = defined(cur, *query, 1, filters)
+        assert answered(client, *query, 1, filters) == (expected_page, pages), (query, filters)
         for page in {rng.randrange(2, pages + 3) if pages else 2, pages, pages + 1} - {0, 1}:
-            assert answered(client, *query, page) == defined(cur, *query, page), (query, page)
+            assert answered(client, *query, page, filters) == defined(cur, *query, page, filters), \
+                (query, filters, page)
 
 
 def cancel_some(cur, rng):
-    """Free the nights of a third of the active orders, as cancelling, rejecting or reviewing does."""
+    """Free the nights of a third of the active orders, as cancelling, rejecting or reviewing does,
+    and take away or give a facility to a few houses."""
+    cur.execute("SELECT house_id, facility_id FROM ih_house_facility")
+    taken = [row for row in cur.fetchall() if rng.random() < 0.1]
+    cur.executemany("DELETE FROM ih_house_facility WHERE house_id = %s AND facility_id = %s", taken)
+    cur.executemany("INSERT IGNORE INTO ih_house_facility (house_id, facility_id) VALUES (%s, %s)",
+                    [(house_id, rng.choice(FACILITIES)) for house_id, _ in taken])
     cur.execute("SELECT id FROM ih_order WHERE status IN (0, 3)")
     chosen = [row[0] for row in cur.fetchall() if rng.random() < 0.33]
     listed = ", ".join(["%s"] * len(chosen))
@@ -162,8 +225,8 @@ def take_down_some(cur, rng):
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_the_search_answers_what_its_definition_does(client, db, round_):
     """After a catalogue is added, after a third of its bookings are freed and some houses taken
-    down, and after the counts are rebuilt from the tables, as the server does when it finds
-    them behind."""
+    down, and after the counts and the facility bits are rebuilt from the tables, as the server
+    does when it finds the counts behind and as a bulk loader has the bits."""
     rng = random.Random(round_)
     with db.cursor() as cur:
         fill(cur, rng, houses=rng.choice([35, 80, 160]))
@@ -172,6 +235,7 @@ def test_the_search_answers_what_its_definition_does(client, db, round_):
         take_down_some(cur, rng)
         check_queries(client, cur, rng)
         cur.execute("CALL ih_search_index_rebuild()")
+        cur.execute("CALL ih_house_facility_bits_rebuild()")
         check_queries(client, cur, rng)
 
 
@@ -219,12 +283,17 @@ def test_racing_bookings_and_releases_keep_the_counts_exact(search_server, db, c
             api.close()
 
 
+# Every filter, each admitting the house of the race (tests/helpers.py, HOUSE_FIELDS).
+ITS_FILTERS = {"price_min": 28850, "price_max": 28850, "capacity": 4, "facility": [1, 3], "keyword": "后海"}
+
+
 def check_every_range(client, db):
     """Every stay within the booked fortnight finds what the definition says, with the house's
-    district and without."""
+    district and without, and with filters that admit the house."""
     with db.cursor() as cur:
         for first in range(0, 11):
             for last in range(first, 11):
-                for area_id in (5, None):
+                for area_id, filters in ((5, None), (None, None), (5, ITS_FILTERS), (None, ITS_FILTERS)):
                     query = (area_id, day(first), day(last), "new")
-                    assert answered(client, *query, 1) == defined(cur, *query, 1), query
+                    assert answered(client, *query, 1, filters) == defined(cur, *query, 1, filters), \
+                        (query, filters)

@@ -111,12 +111,22 @@ def id_list(args, name):
     return ids
 
 
-def id_csv(args, name, *, most):
-    """Unique positive ids written `1,2,3` in one field (a query string has no lists), at most `most`."""
-    items = text(args, name, max_len=most * 11).split(",")
+def id_set(args, name, *, most, required=False):
+    """Positive ids as `1,5,7` (a query string or a form) or a JSON list, at most `most`, sorted
+    and each once (a repeat changes nothing); absent is () unless `required`."""
+    value = args.get(name)
+    if value is None or value == "":
+        if required:
+            raise missing(name)
+        return ()
+    if isinstance(value, str):
+        value = [item.strip() for item in value.split(",")]
+        if not all(_INT_RE.fullmatch(item) for item in value):
+            raise invalid(name, "应为以逗号分隔的编号，如 1,5,7")
+    items = value if isinstance(value, list) else [value]
     if len(items) > most:
         raise invalid(name, f"最多 {most} 个编号")
-    return id_list({name: items}, name)
+    return tuple(sorted({integer({name: item}, name, minimum=1) for item in items}))
 
 
 def fen(args, name, *, allow_zero):

@@ -13,14 +13,24 @@
 ALTER TABLE ih_house
     ADD COLUMN listed TINYINT(1) NOT NULL DEFAULT 1 COMMENT '0: taken down by its landlord' AFTER index_image,
     ADD COLUMN taken_down_at DATETIME NULL COMMENT 'UTC' AFTER listed,
-    DROP KEY idx_house_area_new, ADD KEY idx_house_area_new (listed, area_id, created_at, id, min_days, max_days),
-    DROP KEY idx_house_area_booking, ADD KEY idx_house_area_booking (listed, area_id, order_count, id, min_days, max_days),
-    DROP KEY idx_house_area_price, ADD KEY idx_house_area_price (listed, area_id, price, id, min_days, max_days),
-    DROP KEY idx_house_new, ADD KEY idx_house_new (listed, created_at, id, min_days, max_days),
-    DROP KEY idx_house_booking, ADD KEY idx_house_booking (listed, order_count, id, min_days, max_days),
-    DROP KEY idx_house_price, ADD KEY idx_house_price (listed, price, id, min_days, max_days),
-    DROP KEY idx_house_area_rating, ADD KEY idx_house_area_rating (listed, area_id, rating, id, min_days, max_days),
-    DROP KEY idx_house_rating, ADD KEY idx_house_rating (listed, rating, id, min_days, max_days);
+    -- each with the stay rule and the filters' columns (0015); the price indexes, also read by a
+    -- filtered count, carry them all
+    DROP KEY idx_house_area_new,
+    ADD KEY idx_house_area_new (listed, area_id, created_at, id, min_days, max_days, price, capacity, facility_bits),
+    DROP KEY idx_house_area_booking,
+    ADD KEY idx_house_area_booking (listed, area_id, order_count, id, min_days, max_days, price, capacity, facility_bits),
+    DROP KEY idx_house_area_price,
+    ADD KEY idx_house_area_price (listed, area_id, price, id, min_days, max_days, capacity, facility_bits),
+    DROP KEY idx_house_area_rating,
+    ADD KEY idx_house_area_rating (listed, area_id, rating, id, min_days, max_days, price, capacity, facility_bits),
+    DROP KEY idx_house_new,
+    ADD KEY idx_house_new (listed, created_at, id, min_days, max_days, price, capacity, facility_bits),
+    DROP KEY idx_house_booking,
+    ADD KEY idx_house_booking (listed, order_count, id, min_days, max_days, price, capacity, facility_bits),
+    DROP KEY idx_house_price,
+    ADD KEY idx_house_price (listed, price, id, min_days, max_days, capacity, facility_bits),
+    DROP KEY idx_house_rating,
+    ADD KEY idx_house_rating (listed, rating, id, min_days, max_days, price, capacity, facility_bits);
 
 CREATE TABLE ih_favourite (
     user_id    INT UNSIGNED NOT NULL,

@@ -7,7 +7,7 @@ import pytest
 
 from handlers.base import request_summary
 from models.db import gtid_position, includes
-from models.house import Search, count_query, page_query
+from models.house import Search, count_query, like_pattern, page_query
 from models.order import GUEST, LANDLORD, available_actions
 from models.user import has_default_name, masked_id_card, mobile_from_weights, public_name, reads_as_mobile
 from utils import params
@@ -53,6 +53,14 @@ def test_id_lists_are_unique_positive_integers():
     assert params.id_list({}, "facility") == []
     for bad in ([1, 1], [0], ["x"], [True]):
         assert refused(params.id_list, {"facility": bad}, "facility").param == "facility"
+
+
+def test_id_sets_are_sorted_without_repeats():
+    assert params.id_set({"facility": " 7, 1,5,1"}, "facility", most=63) == (1, 5, 7)
+    assert params.id_set({"facility": [3, "1"]}, "facility", most=63) == (1, 3)
+    assert params.id_set({"facility": ""}, "facility", most=63) == ()
+    for bad in ("1,,2", "1 2", ",", "x", "0", [0], [True], list(range(1, 65))):
+        assert refused(params.id_set, {"facility": bad}, "facility", most=63).param == "facility"
 
 
 def test_a_password_is_read_exactly_as_typed():
@@ -192,8 +200,14 @@ def search(**fields):
                      **fields})
 
 
+FILTERS = {"price_min": 100, "price_max": 200, "capacity": 2, "facilities": (1, 3), "keyword": "a_b%"}
+
+
 @pytest.mark.parametrize("fields", [{}, {"area_id": 3}, {"first_night": TODAY, "last_night": TODAY},
-                                    {"area_id": 5, "first_night": TODAY, "last_night": TODAY + datetime.timedelta(days=2)}])
+                                    {"area_id": 5, "first_night": TODAY, "last_night": TODAY + datetime.timedelta(days=2)},
+                                    FILTERS, {"area_id": 3, **FILTERS},
+                                    {"area_id": 5, "first_night": TODAY, "last_night": TODAY, **FILTERS},
+                                    {"first_night": TODAY, "last_night": TODAY, "capacity": 3}])
 def test_every_placeholder_of_the_search_has_its_argument(fields):
     for sql, args in (count_query(search(**fields)), page_query(search(**fields), 10)):
         assert sql.count("%s") == len(args)
@@ -203,6 +217,12 @@ def test_the_cache_name_holds_every_part_of_a_search():
     query = search(area_id=2, first_night=TODAY, last_night=TODAY, sort="price-inc", page=3)
     assert query.cache_name(10) == "search:2:2026-12-03..2026-12-03:price-inc:3:10"
     assert query.cache_name(10) != query.cache_name(20)
+    filtered = {search(**{name: value}).cache_name(10) for name, value in FILTERS.items()}
+    assert len(filtered) == len(FILTERS) and query.cache_name(10) not in filtered
+
+
+def test_a_keyword_is_matched_literally():
+    assert like_pattern("50%_a!") == "%50!%!_a!!%"
 
 
 # ---- the order state machine ----------------------------------------------------------------
