@@ -3,7 +3,8 @@
 -- is lost. Each user's are numbered 1, 2, 3... (seq) in the order their transactions commit: the
 -- writer holds the user's row of ih_notification_seq until it commits. A client catches up from
 -- the last number it saw. No foreign key names ih_user: its check would lock the user's row, which
--- a booking locks first (models/order.py), and a status change would then wait for it.
+-- a booking locks first (models/order.py), and a status change would then wait for it. Orders are
+-- deleted only with demo data (scripts/demo_data.py): what was said of them goes with them.
 CREATE TABLE ih_notification_seq (
     user_id INT UNSIGNED NOT NULL,
     seq     INT UNSIGNED NOT NULL COMMENT 'the number of the user''s latest notification',
@@ -24,7 +25,7 @@ CREATE TABLE ih_notification (
     PRIMARY KEY (id),
     UNIQUE KEY uq_notification_user_seq (user_id, seq),
     KEY idx_notification_unread (user_id, read_at),
-    CONSTRAINT fk_notification_order FOREIGN KEY (order_id) REFERENCES ih_order (id)
+    CONSTRAINT fk_notification_order FOREIGN KEY (order_id) REFERENCES ih_order (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- What the guest and the landlord of an order write to each other (models/message.py).
@@ -39,5 +40,5 @@ CREATE TABLE ih_message (
     PRIMARY KEY (id),
     KEY idx_message_order (order_id, id),
     KEY idx_message_recipient_unread (recipient_id, read_at),
-    CONSTRAINT fk_message_order FOREIGN KEY (order_id) REFERENCES ih_order (id)
+    CONSTRAINT fk_message_order FOREIGN KEY (order_id) REFERENCES ih_order (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
