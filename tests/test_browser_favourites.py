@@ -6,20 +6,14 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser_support import browser, login_in_browser, open_page, screenshot  # noqa: F401 - fixtures
-from tests.helpers import (GUEST_MOBILE, LANDLORD_MOBILE, act_ok, book_ok, day, image_bytes, publish_house, register,
-                           upload_photo, verify_identity)
+from tests.helpers import GUEST_MOBILE, LANDLORD_MOBILE, act_ok, book_ok, day, image_bytes, publish_house, upload_photo
 
 
 def heart_of(page, title):
     return page.get_by_role("button", name=f"收藏 {title}")
 
 
-def test_hearting_from_the_search_and_the_house_page_then_the_favourites_pages(open_page, server, new_client,
-                                                                               redis_client):
-    landlord, guest = new_client(), new_client()
-    register(landlord, redis_client, LANDLORD_MOBILE)
-    verify_identity(landlord)
-    register(guest, redis_client, GUEST_MOBILE)
+def test_hearting_from_the_search_and_the_house_page_then_the_favourites_pages(open_page, server, landlord, guest):
     houses = {}
     for title, colour in (("西湖边的小院", "seagreen"), ("老城区的阁楼", "peru")):
         houses[title] = publish_house(landlord, title=title)
@@ -86,12 +80,7 @@ def test_hearting_from_the_search_and_the_house_page_then_the_favourites_pages(o
     screenshot(page, "favourites-page-2")
 
 
-def test_the_landlord_takes_a_house_down_and_it_leaves_the_guests_favourites(open_page, server, new_client,
-                                                                             redis_client):
-    landlord, guest = new_client(), new_client()
-    register(landlord, redis_client, LANDLORD_MOBILE)
-    verify_identity(landlord)
-    register(guest, redis_client, GUEST_MOBILE)
+def test_the_landlord_takes_a_house_down_and_it_leaves_the_guests_favourites(open_page, server, landlord, guest):
     kept = publish_house(landlord, title="还在出租的房子")
     gone = publish_house(landlord, title="要下架的房子")
     busy = publish_house(landlord, title="有订单的房子")

@@ -1,13 +1,7 @@
 """The home page and the search on a desktop and on a phone, in Chromium: sections of real houses
 under the home page's search, a footer on every page, the search's filters in a side panel on a
 desktop and in a dialog on a phone, and every filter kept in the address (a reload shows the same
-search). Screenshots of both screens go to test-output/screenshots/layout-*.png.
-
-Some assertions follow work that lands separately, and check whichever state the server is in:
-the sort `rating-des` (without it the server answers 4103 for that sort and the error shows
-beside the sort field; with it, no error) and the filtering itself (`price_min`, `price_max`,
-`capacity`, `facility`, `keyword`; without it the server ignores them and the results are the
-unfiltered ones). The "评分最高" section is hidden either way here: no house has a rating."""
+search). Screenshots of both screens go to test-output/screenshots/layout-*.png."""
 import re
 import urllib.parse
 
@@ -15,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser_support import SCREENSHOTS, browser, open_page, screenshot  # noqa: F401 - fixtures
-from tests.helpers import image_bytes, publish_house, register, search, upload_photo, verify_identity
+from tests.helpers import (GUEST_MOBILE, act_ok, book_ok, day, end_stay, image_bytes, publish_house, register,
+                           upload_photo, verify_identity)
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
@@ -43,18 +38,6 @@ def landlord(new_client, redis_client):
     return client
 
 
-def server_sorts_by_rating(client):
-    return search(client, "/api/house/list2", sk="rating-des")["errcode"] == "0"
-
-
-def server_filters(client):
-    return len(search(client, "/api/house/list2", keyword="三里屯")["data"]) == 1
-
-
-def titles(page, within=".search-results"):
-    return page.locator(f"{within} .house-card .house-title").all_text_contents()
-
-
 def one_row(locator):
     """The elements' boxes share a top and go left to right: they sit side by side in one row."""
     boxes = [locator.nth(index).bounding_box() for index in range(locator.count())]
@@ -69,7 +52,23 @@ def home_sections_ready(page):
     expect(page.locator(".home-sections")).not_to_have_attribute("aria-busy", "true")
 
 
-def test_the_desktop_home_shows_sections_of_real_houses_and_a_footer(open_page, landlord):
+def rate(landlord, guest, db_conn, title, stars):
+    """A stay at the house of `title`, over and reviewed with `stars`."""
+    house_id = next(house["house_id"] for house in landlord.api("GET", "/api/house/my")["houses"]
+                    if house["title"] == title)
+    order_id = book_ok(guest, house_id, day(1), day(1))
+    act_ok(landlord, "accept", order_id)
+    end_stay(db_conn, order_id)
+    act_ok(guest, "comment", order_id, comment="住得很好", stars=stars)
+
+
+def test_the_desktop_home_shows_sections_of_real_houses_and_a_footer(open_page, landlord, new_client, redis_client,
+                                                                     db_conn):
+    guest = new_client()
+    register(guest, redis_client, GUEST_MOBILE)
+    # Two houses outside 朝阳 (the first popular district, whose order counts it would change)
+    rate(landlord, guest, db_conn, "后海 四合院小院", 4)
+    rate(landlord, guest, db_conn, "五道口 学区一居", 5)
     page = open_page(DESKTOP)
     home_sections_ready(page)
     newest = page.get_by_role("region", name="最新上架")
@@ -84,11 +83,10 @@ def test_the_desktop_home_shows_sections_of_real_houses_and_a_footer(open_page, 
         "href", "#/search?aid=3&sk=booking")
     expect(page.get_by_role("region", name="热门区域 · 海淀区").locator(".house-title")).to_have_text(["五道口 学区一居"])
     expect(page.get_by_role("region", name="热门区域 · 西城区")).to_have_count(0)
-    # Only rated houses are "评分最高", and none of these has a review yet; without the order
-    # `rating-des` the server refuses the search. Either way the section stays hidden.
-    assert not server_sorts_by_rating(landlord) or all(
-        house["rating"] is None for house in search(landlord, "/api/house/list2", sk="rating-des")["data"])
-    expect(page.get_by_role("region", name="评分最高")).to_have_count(0)
+    # Only rated houses are "评分最高", best first.
+    best = page.get_by_role("region", name="评分最高")
+    expect(best.locator(".house-title")).to_have_text(["五道口 学区一居", "后海 四合院小院"])
+    expect(best.locator(".rating").first).to_contain_text("5.0")
 
     footer = page.get_by_role("contentinfo")
     expect(footer).to_be_visible()
@@ -137,17 +135,12 @@ def test_the_desktop_search_has_a_side_panel_a_grid_and_filters_that_survive_a_r
     expect(page).to_have_url(re.compile(r"price_min=20000&price_max=60050&capacity=4&facility=3&keyword="))
     assert urllib.parse.parse_qs(page.url.split("?", 1)[1])["keyword"] == ["三里屯"]
     expect(page.locator("[data-error-for=price_min]")).to_be_empty()
-    if server_filters(landlord):
-        expect(results).to_have_count(1)
-        expect(results.locator(".house-title")).to_have_text(FILTERED)
-    else:
-        expect(results).to_have_count(5)
-    before = titles(page)
+    expect(results).to_have_count(1)
+    expect(results.locator(".house-title")).to_have_text(FILTERED)
     screenshot(page, "layout-desktop-search-filtered")
 
     page.reload()
-    expect(page.locator(".list-footer .loading")).to_have_count(0)
-    assert titles(page) == before
+    expect(results.locator(".house-title")).to_have_text([FILTERED])
     expect(page.get_by_label("最低价（元/晚）")).to_have_value("200")
     expect(page.get_by_label("最高价（元/晚）")).to_have_value("600.50")
     expect(page.get_by_label("入住人数")).to_have_value("4")
@@ -156,14 +149,10 @@ def test_the_desktop_search_has_a_side_panel_a_grid_and_filters_that_survive_a_r
     expect(checked).to_have_count(1)
     expect(checked).to_have_attribute("value", "3")
 
-    # The sort offers the best rated; a sort the server refuses is reported beside the field.
+    # The sort offers the best rated.
     page.get_by_label("排序").select_option(label="评分最高")
     expect(page).to_have_url(re.compile(r"sk=rating-des"))
-    if server_sorts_by_rating(landlord):
-        expect(page.locator("[data-error-for=sk]")).to_be_empty()
-    else:
-        expect(page.locator("[data-error-for=sk]")).not_to_be_empty()
-        expect(page.get_by_label("排序")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("[data-error-for=sk]")).to_be_empty()
     page.get_by_label("排序").select_option(label="最新上线")
 
     panel.get_by_role("button", name="清除筛选").click()
@@ -222,7 +211,7 @@ def test_the_phone_keeps_its_layout_and_opens_the_filters_as_a_dialog(open_page,
     expect(opener).to_be_focused()
     expect(opener).to_have_accessible_name(re.compile(r"^筛选\s*（已选2项）$"))
     expect(page).to_have_url(re.compile(r"capacity=4&facility=3$"))
-    expected = ["望京 三居大平层", FILTERED, "后海 四合院小院"] if server_filters(landlord) else NEWEST_FIRST
+    expected = ["望京 三居大平层", FILTERED, "后海 四合院小院"]
     expect(page.locator(".search-results .house-title")).to_have_text(expected)
 
     page.reload()
