@@ -85,9 +85,81 @@ def facility_bits(facility_ids):
     return sum(1 << facility_id for facility_id in facility_ids)
 
 
+def escaped(text):
+    """`text` in a LIKE pattern with ESCAPE '!': its % and _ taken literally."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
 def like_pattern(text):
-    """A LIKE pattern (with ESCAPE '!') matching `text` anywhere, its % and _ taken literally."""
-    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    """A LIKE pattern (with ESCAPE '!') matching `text` anywhere."""
+    return f"%{escaped(text)}%"
+
+
+# A keyword is looked for through its grams (migration 0018): the houses holding its rarest gram,
+# each probed for the next rarest ones, then checked with the LIKE of filter_conditions. The
+# grams beyond KEYWORD_PROBES add little: the LIKE checks them anyway.
+KEYWORD_PROBES = 3
+# How many houses holding a gram are counted at most to rank the grams; a keyword whose rarest
+# gram reaches it is common, and its page walks the sort index instead, where one house in a
+# few matches (docs/performance-analysis.md, "Keyword search").
+KEYWORD_COMMON = 5000
+
+
+def keyword_grams(keyword):
+    """The grams every title or address holding `keyword` holds (0018): its distinct bigrams,
+    or a gram beginning with it, for a single character."""
+    if len(keyword) == 1:
+        return [keyword]
+    return list(dict.fromkeys(keyword[i:i + 2] for i in range(len(keyword) - 1)))
+
+
+def gram_condition(table, gram):
+    """The condition, and its argument, that a posting of `table` is of `gram`."""
+    if len(gram) == 1:
+        return f"{table}.gram LIKE %s ESCAPE '!'", escaped(gram) + "%"
+    return f"{table}.gram = %s", gram
+
+
+def gram_counts_query(grams):
+    """The SQL and arguments of how many postings each of `grams` has, as `houses` (up to
+    KEYWORD_COMMON) by `piece`, its place in `grams`: a range of the primary key each."""
+    parts, args = [], []
+    for piece, gram in enumerate(grams):
+        condition, arg = gram_condition("g", gram)
+        parts.append(f"SELECT {piece:d} AS piece, COUNT(*) AS houses"
+                     f" FROM (SELECT 1 FROM ih_house_gram g WHERE {condition} LIMIT {KEYWORD_COMMON:d}) p")
+        args.append(arg)
+    return " UNION ALL ".join(parts), args
+
+
+@dataclasses.dataclass(frozen=True)
+class KeywordPlan:
+    """How a search finds its keyword's houses: the grams to probe, rarest first, and whether
+    even the rarest is common (then the page walks the sort index)."""
+    grams: tuple[str, ...]
+    common: bool
+
+
+def keyword_plan(grams, counts):
+    """The plan for `grams` (keyword_grams) from their rows of gram_counts_query."""
+    houses = {row["piece"]: int(row["houses"]) for row in counts}
+    ranked = sorted(range(len(grams)), key=lambda piece: houses[piece])
+    return KeywordPlan(tuple(grams[piece] for piece in ranked[:KEYWORD_PROBES]),
+                       houses[ranked[0]] >= KEYWORD_COMMON)
+
+
+def keyword_candidates(plan):
+    """The FROM clause, and its arguments, of the houses `h` holding every gram of `plan`:
+    the rarest gram's postings, in house order, each probed for the others by primary key."""
+    first, *others = plan.grams
+    condition, arg = gram_condition("g", first)
+    # a single character's range holds a house once per gram beginning with it
+    distinct = "DISTINCT " if len(first) == 1 else ""
+    sql, args = f"(SELECT {distinct}g.house_id FROM ih_house_gram g WHERE {condition}) k0", [arg]
+    for number, gram in enumerate(others, 1):
+        sql += f" JOIN ih_house_gram k{number} ON k{number}.gram = %s AND k{number}.house_id = k0.house_id"
+        args.append(gram)
+    return sql + " JOIN ih_house h ON h.id = k0.house_id", args
 
 
 def filter_conditions(query):
@@ -136,39 +208,65 @@ def where(conditions):
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
-def page_query(query, page_size):
-    """The SQL and arguments of the ids of a search's page, in order.
+def held_probe(query):
+    """The LEFT JOIN of a house's held nights in the stay, its arguments and the condition that
+    it found none: a probe of ih_booked_night for each house, in the order they come."""
+    if query.first_night is None:
+        return "", [], []
+    return (" LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s",
+            [query.first_night, query.last_night], ["n.house_id IS NULL"])
+
+
+def page_query(query, page_size, plan=None):
+    """The SQL and arguments of the ids of a search's page, in order; `plan` is the keyword's
+    (keyword_plan), if it has one.
 
     It walks the sort's index, which holds the stay rule and the filtered columns, from the
     start until the page is full, and probes each house that fits for a held night
     (ih_booked_night holds exactly the nights of active orders): the cost follows the page's
     depth, and a filter's share of the houses divides how far that is. The index is named, and
     the probe is a LEFT JOIN, which MariaDB runs house by house in the index's order; as NOT
-    EXISTS it would first collect every house held in those nights."""
+    EXISTS it would first collect every house held in those nights.
+
+    A keyword whose grams are not all common takes its houses from their postings instead
+    (keyword_candidates) and sorts those that fit: the cost follows the houses holding its
+    grams, however far its matches lie along the sort index."""
     order, key = SORT_ORDERS[query.sort]
-    held, args = "", []
+    held, held_args, free = held_probe(query)
     conditions, fit_args = fitting_houses(query)
-    if query.first_night is not None:
-        held = " LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s"
-        args += [query.first_night, query.last_night]
-        conditions.append("n.house_id IS NULL")
-    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({sort_index(query, key)}){held}{where(conditions)}"
-            f" ORDER BY {order} LIMIT %s OFFSET %s", [*args, *fit_args, page_size, (query.page - 1) * page_size])
+    paging = [page_size, (query.page - 1) * page_size]
+    if query.keyword is not None and not plan.common:
+        source, source_args = keyword_candidates(plan)
+        return (f"SELECT STRAIGHT_JOIN h.id FROM {source}{held}{where(conditions + free)}"
+                f" ORDER BY {order} LIMIT %s OFFSET %s", [*source_args, *held_args, *fit_args, *paging])
+    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({sort_index(query, key)}){held}{where(conditions + free)}"
+            f" ORDER BY {order} LIMIT %s OFFSET %s", [*held_args, *fit_args, *paging])
 
 
-def count_query(query):
-    """The SQL and arguments of a search's number of houses.
+def count_query(query, plan=None):
+    """The SQL and arguments of a search's number of houses; `plan` is the keyword's
+    (keyword_plan), if it has one.
 
     Unfiltered, from the counts of migration 0007: the houses whose stay rule fits, less the
     runs of held nights in the stay, plus the free stretches between two of them (a house with
     k runs there has k - 1). Those counts know nothing of prices, capacities, facilities or
-    titles: a filtered search counts the houses that fit on the price index, which carries
-    every filtered column but the keyword's (0015), from the first price in range to the last,
+    titles: a filtered search without a keyword counts the houses that fit on the price index,
+    which carries every filtered column (0015), from the first price in range to the last,
     leaving out those held in the stay. These are collected first, from the held nights (a few
     percent of the houses a night), into an in-memory hash table that each house is looked up
     in (MariaDB's subquery materialization, made the only strategy): probing ih_booked_night
     for each house instead, or reading each held house's row, cost several times more
-    (docs/performance-analysis.md, "Filtered search")."""
+    (docs/performance-analysis.md, "Filtered search").
+
+    With a keyword, the houses holding its grams (keyword_candidates), common or not, are
+    counted, each read by id and probed for a held night: they come in the order of their ids,
+    so their rows are read in the order they are stored, never the whole district's."""
+    if query.keyword is not None:
+        conditions, args = fitting_houses(query)
+        source, source_args = keyword_candidates(plan)
+        held, held_args, free = held_probe(query)
+        return (f"SELECT STRAIGHT_JOIN COUNT(*) AS houses FROM {source}{held}{where(conditions + free)}",
+                [*source_args, *held_args, *args])
     if query.filtered:
         conditions, args = fitting_houses(query)
         if query.first_night is not None:
@@ -321,10 +419,14 @@ class Houses:
         """`search` read through `db`."""
         if query.facilities:
             check_known_facilities(await db.fetchone(*known_facilities_query(query.facilities)), query.facilities)
-        count = int((await db.fetchone(*count_query(query)))["houses"])
+        plan = None
+        if query.keyword is not None:
+            grams = keyword_grams(query.keyword)
+            plan = keyword_plan(grams, await db.fetchall(*gram_counts_query(grams)))
+        count = int((await db.fetchone(*count_query(query, plan)))["houses"])
         houses = []
         if (query.page - 1) * self.page_size < count:
-            ids, args = page_query(query, self.page_size)
+            ids, args = page_query(query, self.page_size, plan)
             # only the page's own rows are read
             houses = await db.fetchall(
                 f"SELECT {CARD_COLUMNS} FROM ({ids}) page JOIN ih_house h ON h.id = page.id"
