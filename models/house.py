@@ -99,10 +99,10 @@ def like_pattern(text):
 # each probed for the next rarest ones, then checked with the LIKE of filter_conditions. The
 # grams beyond KEYWORD_PROBES add little: the LIKE checks them anyway.
 KEYWORD_PROBES = 3
-# How many houses holding a gram are counted at most to rank the grams; a keyword whose rarest
-# gram reaches it is common, and its page walks the sort index instead, where one house in a
-# few matches (docs/performance-analysis.md, "Keyword search").
-KEYWORD_COMMON = 5000
+# Postings counted at most per gram to rank a keyword's grams (each count reads up to this many
+# index entries): enough to choose between the two ways to a page (KeywordPlan.walks) up to a
+# million houses and page 40.
+KEYWORD_COUNTED = 20_000
 
 
 def keyword_grams(keyword):
@@ -120,44 +120,59 @@ def gram_condition(table, gram):
     return f"{table}.gram = %s", gram
 
 
-def gram_counts_query(grams):
-    """The SQL and arguments of how many postings each of `grams` has, as `houses` (up to
-    KEYWORD_COMMON) by `piece`, its place in `grams`: a range of the primary key each."""
-    parts, args = [], []
+def gram_counts_query(query, grams):
+    """The SQL and arguments of how many postings each of `grams` has in the search's district
+    (all, without one), up to KEYWORD_COUNTED, as `houses` by `piece`, its place in `grams`;
+    and, as piece -1, how many listed houses the district has (0007's counts)."""
+    in_area = " AND area_id = %s" if query.area_id is not None else ""
+    area_args = [query.area_id] if query.area_id is not None else []
+    parts = [f"SELECT -1 AS piece, COALESCE(SUM(houses), 0) AS houses FROM ih_search_rule WHERE TRUE{in_area}"]
+    args = [*area_args]
     for piece, gram in enumerate(grams):
         condition, arg = gram_condition("g", gram)
-        parts.append(f"SELECT {piece:d} AS piece, COUNT(*) AS houses"
-                     f" FROM (SELECT 1 FROM ih_house_gram g WHERE {condition} LIMIT {KEYWORD_COMMON:d}) p")
-        args.append(arg)
+        parts.append(f"SELECT {piece:d}, COUNT(*) FROM (SELECT 1 FROM ih_house_gram g WHERE {condition}{in_area}"
+                     f" LIMIT {KEYWORD_COUNTED:d}) p")
+        args += [arg, *area_args]
     return " UNION ALL ".join(parts), args
 
 
 @dataclasses.dataclass(frozen=True)
 class KeywordPlan:
-    """How a search finds its keyword's houses: the grams to probe, rarest first, and whether
-    even the rarest is common (then the page walks the sort index)."""
+    """How a search finds its keyword's houses: the grams to probe, rarest first, the rarest's
+    postings in the district (up to KEYWORD_COUNTED) and the district's listed houses."""
     grams: tuple[str, ...]
-    common: bool
+    postings: int
+    houses: int
+
+    def walks(self, query, page_size):
+        """Whether the page is found along the sort index rather than among the candidates.
+        The walk reads about depth / share rows, the share being at most postings / houses; the
+        candidates are `postings` rows. So it walks only for a keyword so common that the page
+        is near the start: a rare one's walk could pass every house of the district."""
+        return self.postings * self.postings > self.houses * query.page * page_size
 
 
 def keyword_plan(grams, counts):
-    """The plan for `grams` (keyword_grams) from their rows of gram_counts_query."""
-    houses = {row["piece"]: int(row["houses"]) for row in counts}
-    ranked = sorted(range(len(grams)), key=lambda piece: houses[piece])
-    return KeywordPlan(tuple(grams[piece] for piece in ranked[:KEYWORD_PROBES]),
-                       houses[ranked[0]] >= KEYWORD_COMMON)
+    """The plan for `grams` (keyword_grams) from the rows of gram_counts_query."""
+    counted = {row["piece"]: int(row["houses"]) for row in counts}
+    ranked = sorted(range(len(grams)), key=lambda piece: counted[piece])
+    return KeywordPlan(tuple(grams[piece] for piece in ranked[:KEYWORD_PROBES]), counted[ranked[0]], counted[-1])
 
 
-def keyword_candidates(plan):
-    """The FROM clause, and its arguments, of the houses `h` holding every gram of `plan`:
-    the rarest gram's postings, in house order, each probed for the others by primary key."""
+def keyword_candidates(query, plan):
+    """The FROM clause, and its arguments, of the houses `h` of the district holding every gram
+    of `plan`: the rarest gram's postings there, in house order, each probed for the others by
+    primary key."""
     first, *others = plan.grams
     condition, arg = gram_condition("g", first)
+    in_area = " AND g.area_id = %s" if query.area_id is not None else ""
     # a single character's range holds a house once per gram beginning with it
     distinct = "DISTINCT " if len(first) == 1 else ""
-    sql, args = f"(SELECT {distinct}g.house_id FROM ih_house_gram g WHERE {condition}) k0", [arg]
+    sql = f"(SELECT {distinct}g.area_id, g.house_id FROM ih_house_gram g WHERE {condition}{in_area}) k0"
+    args = [arg] + ([query.area_id] if query.area_id is not None else [])
     for number, gram in enumerate(others, 1):
-        sql += f" JOIN ih_house_gram k{number} ON k{number}.gram = %s AND k{number}.house_id = k0.house_id"
+        sql += (f" JOIN ih_house_gram k{number} ON k{number}.gram = %s AND k{number}.area_id = k0.area_id"
+                f" AND k{number}.house_id = k0.house_id")
         args.append(gram)
     return sql + " JOIN ih_house h ON h.id = k0.house_id", args
 
@@ -228,15 +243,16 @@ def page_query(query, page_size, plan=None):
     the probe is a LEFT JOIN, which MariaDB runs house by house in the index's order; as NOT
     EXISTS it would first collect every house held in those nights.
 
-    A keyword whose grams are not all common takes its houses from their postings instead
-    (keyword_candidates) and sorts those that fit: the cost follows the houses holding its
-    grams, however far its matches lie along the sort index."""
+    A keyword takes its houses from their postings instead (keyword_candidates) and sorts those
+    that fit: the cost follows the houses holding its rarest gram, however far its matches lie
+    along the sort index; but for a keyword so common that the walk is the shorter
+    (KeywordPlan.walks)."""
     order, key = SORT_ORDERS[query.sort]
     held, held_args, free = held_probe(query)
     conditions, fit_args = fitting_houses(query)
     paging = [page_size, (query.page - 1) * page_size]
-    if query.keyword is not None and not plan.common:
-        source, source_args = keyword_candidates(plan)
+    if query.keyword is not None and not plan.walks(query, page_size):
+        source, source_args = keyword_candidates(query, plan)
         return (f"SELECT STRAIGHT_JOIN h.id FROM {source}{held}{where(conditions + free)}"
                 f" ORDER BY {order} LIMIT %s OFFSET %s", [*source_args, *held_args, *fit_args, *paging])
     return (f"SELECT h.id FROM ih_house h FORCE INDEX ({sort_index(query, key)}){held}{where(conditions + free)}"
@@ -263,7 +279,7 @@ def count_query(query, plan=None):
     so their rows are read in the order they are stored, never the whole district's."""
     if query.keyword is not None:
         conditions, args = fitting_houses(query)
-        source, source_args = keyword_candidates(plan)
+        source, source_args = keyword_candidates(query, plan)
         held, held_args, free = held_probe(query)
         return (f"SELECT STRAIGHT_JOIN COUNT(*) AS houses FROM {source}{held}{where(conditions + free)}",
                 [*source_args, *held_args, *args])
@@ -422,7 +438,7 @@ class Houses:
         plan = None
         if query.keyword is not None:
             grams = keyword_grams(query.keyword)
-            plan = keyword_plan(grams, await db.fetchall(*gram_counts_query(grams)))
+            plan = keyword_plan(grams, await db.fetchall(*gram_counts_query(query, grams)))
         count = int((await db.fetchone(*count_query(query, plan)))["houses"])
         houses = []
         if (query.page - 1) * self.page_size < count:

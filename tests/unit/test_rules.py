@@ -212,11 +212,12 @@ FILTERS = {"price_min": 100, "price_max": 200, "capacity": 2, "facilities": (1, 
 def test_every_placeholder_of_the_search_has_its_argument(fields):
     query = search(**fields)
     # a keyword's houses come from its grams, or a common one's page from the sort index
-    plans = [None] if query.keyword is None else [KeywordPlan(tuple(keyword_grams(query.keyword)), common)
-                                                  for common in (False, True)]
+    plans = [None] if query.keyword is None else [KeywordPlan(tuple(keyword_grams(query.keyword)), postings, 1000)
+                                                  for postings in (10, 1000)]
+    assert len({plan and plan.walks(query, 10) for plan in plans}) == len(plans)
     for plan in plans:
-        for sql, args in (count_query(query, plan), page_query(query, 10, plan), gram_counts_query(plan.grams)
-                          if plan else ("", [])):
+        for sql, args in (count_query(query, plan), page_query(query, 10, plan),
+                          gram_counts_query(query, plan.grams) if plan else ("", [])):
             assert sql.count("%s") == len(args)
 
 
