@@ -72,11 +72,11 @@ def main():
                 plan = None
                 if query.keyword is not None:
                     grams = keyword_grams(query.keyword)
-                    cur.execute(*gram_counts_query(grams))
+                    cur.execute(*gram_counts_query(query, grams))
                     plan = keyword_plan(grams, [{"piece": piece, "houses": count} for piece, count in cur.fetchall()])
                 count_ms, (found,) = timed(cur, count_query(query, plan), args.runs)
                 # as the service does, no page is read past the last
-                page_ms = timed(cur, page_query(query, PAGE_SIZE, plan), args.runs)[0] \
+                page_ms = timed(cur, page_query(query, PAGE_SIZE, plan, int(found)), args.runs)[0] \
                     if (query.page - 1) * PAGE_SIZE < found else None
                 page = "–" if page_ms is None else f"{page_ms:.1f}"
                 print(f"| {label} | {houses:,} | {int(found):,} | {count_ms:.1f} | {page} |", flush=True)

@@ -144,12 +144,14 @@ class KeywordPlan:
     postings: int
     houses: int
 
-    def walks(self, query, page_size):
-        """Whether the page is found along the sort index rather than among the candidates.
-        The walk reads about depth / share rows, the share being at most postings / houses; the
-        candidates are `postings` rows. So it walks only for a keyword so common that the page
-        is near the start: a rare one's walk could pass every house of the district."""
-        return self.postings * self.postings > self.houses * query.page * page_size
+    def walks(self, query, page_size, found):
+        """Whether the page is found along the sort index rather than among the candidates,
+        given the `found` houses of the search (its count). The walk passes about the page's
+        depth times houses / found houses, reading the row of each that fits but for the
+        keyword; the candidates are about `postings` rows. So it walks only where matches are
+        dense and the page near the start: a rare keyword's walk could pass every house of the
+        district (the rarest gram's share alone can be far above the keyword's)."""
+        return found * self.postings > self.houses * query.page * page_size
 
 
 def keyword_plan(grams, counts):
@@ -232,9 +234,9 @@ def held_probe(query):
             [query.first_night, query.last_night], ["n.house_id IS NULL"])
 
 
-def page_query(query, page_size, plan=None):
+def page_query(query, page_size, plan=None, found=None):
     """The SQL and arguments of the ids of a search's page, in order; `plan` is the keyword's
-    (keyword_plan), if it has one.
+    (keyword_plan), if it has one, and `found` then the search's count.
 
     It walks the sort's index, which holds the stay rule and the filtered columns, from the
     start until the page is full, and probes each house that fits for a held night
@@ -251,7 +253,7 @@ def page_query(query, page_size, plan=None):
     held, held_args, free = held_probe(query)
     conditions, fit_args = fitting_houses(query)
     paging = [page_size, (query.page - 1) * page_size]
-    if query.keyword is not None and not plan.walks(query, page_size):
+    if query.keyword is not None and not plan.walks(query, page_size, found):
         source, source_args = keyword_candidates(query, plan)
         return (f"SELECT STRAIGHT_JOIN h.id FROM {source}{held}{where(conditions + free)}"
                 f" ORDER BY {order} LIMIT %s OFFSET %s", [*source_args, *held_args, *fit_args, *paging])
@@ -442,7 +444,7 @@ class Houses:
         count = int((await db.fetchone(*count_query(query, plan)))["houses"])
         houses = []
         if (query.page - 1) * self.page_size < count:
-            ids, args = page_query(query, self.page_size, plan)
+            ids, args = page_query(query, self.page_size, plan, count)
             # only the page's own rows are read
             houses = await db.fetchall(
                 f"SELECT {CARD_COLUMNS} FROM ({ids}) page JOIN ih_house h ON h.id = page.id"

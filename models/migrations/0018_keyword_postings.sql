@@ -37,7 +37,8 @@ BEGIN
     DECLARE lowered VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci DEFAULT LOWER(text);
     DECLARE i INT DEFAULT 1;
     WHILE i <= CHAR_LENGTH(lowered) DO
-        INSERT IGNORE INTO ih_house_gram (gram, area_id, house_id) VALUES (SUBSTRING(lowered, i, 2), area, house);
+        INSERT INTO ih_house_gram (gram, area_id, house_id) VALUES (SUBSTRING(lowered, i, 2), area, house)
+            ON DUPLICATE KEY UPDATE house_id = house_id;
         SET i = i + 1;
     END WHILE;
 END$$
@@ -55,17 +56,19 @@ END$$
 
 -- Set-based, in the primary key's order (inserting 10^7 rows or more at random places would
 -- thrash a buffer pool smaller than the table); idempotent: a second call changes nothing.
+-- A gram repeated in a text, or in title and address, is a duplicate key, not a warning.
 CREATE PROCEDURE ih_house_gram_rebuild()
 BEGIN
     DELETE g FROM ih_house_gram g LEFT JOIN ih_house h ON h.id = g.house_id WHERE h.id IS NULL;
-    INSERT IGNORE INTO ih_house_gram (gram, area_id, house_id)
+    INSERT INTO ih_house_gram (gram, area_id, house_id)
         SELECT gram, area_id, house_id FROM (
             SELECT LOWER(SUBSTRING(h.title, s.seq, 2)) AS gram, h.area_id, h.id AS house_id
                 FROM ih_house h JOIN seq_1_to_64 s ON s.seq <= CHAR_LENGTH(h.title)
             UNION ALL
             SELECT LOWER(SUBSTRING(h.address, s.seq, 2)), h.area_id, h.id
                 FROM ih_house h JOIN seq_1_to_512 s ON s.seq <= CHAR_LENGTH(h.address)) grams
-        ORDER BY gram, area_id, house_id;
+        ORDER BY gram, area_id, house_id
+        ON DUPLICATE KEY UPDATE house_id = ih_house_gram.house_id;
 END$$
 
 CREATE TRIGGER ih_house_gram_posted AFTER INSERT ON ih_house FOR EACH ROW

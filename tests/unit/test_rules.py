@@ -214,9 +214,9 @@ def test_every_placeholder_of_the_search_has_its_argument(fields):
     # a keyword's houses come from its grams, or a common one's page from the sort index
     plans = [None] if query.keyword is None else [KeywordPlan(tuple(keyword_grams(query.keyword)), postings, 1000)
                                                   for postings in (10, 1000)]
-    assert len({plan and plan.walks(query, 10) for plan in plans}) == len(plans)
+    assert len({plan and plan.walks(query, 10, 500) for plan in plans}) == len(plans)
     for plan in plans:
-        for sql, args in (count_query(query, plan), page_query(query, 10, plan),
+        for sql, args in (count_query(query, plan), page_query(query, 10, plan, 500),
                           gram_counts_query(query, plan.grams) if plan else ("", [])):
             assert sql.count("%s") == len(args)
 
