@@ -99,9 +99,8 @@ def like_pattern(text):
 # each probed for the next rarest ones, then checked with the LIKE of filter_conditions. The
 # grams beyond KEYWORD_PROBES add little: the LIKE checks them anyway.
 KEYWORD_PROBES = 3
-# Postings counted at most per gram to rank a keyword's grams (each count reads up to this many
-# index entries): enough to choose between the two ways to a page (KeywordPlan.walks) up to a
-# million houses and page 40.
+# Postings counted at most per gram to rank a keyword's grams and weigh its candidates against
+# a walk (KeywordPlan.walks); each count reads up to this many index entries.
 KEYWORD_COUNTED = 20_000
 
 
