@@ -96,9 +96,9 @@ def like_pattern(text):
 
 
 # A keyword is looked for through its grams (migration 0018): the houses holding its rarest gram,
-# each probed for the next rarest ones, then checked with the LIKE of filter_conditions. The
-# grams beyond KEYWORD_PROBES add little: the LIKE checks them anyway.
-KEYWORD_PROBES = 3
+# each probed for every other by primary key, rarest first, then checked with the LIKE of
+# filter_conditions. Probing them all is cheaper than reading the row of a house that one of
+# them would have dropped (docs/performance-analysis.md, "Keyword search").
 # Postings counted at most per gram to rank a keyword's grams and weigh its candidates against
 # a walk (KeywordPlan.walks); each count reads up to this many index entries.
 KEYWORD_COUNTED = 20_000
@@ -157,7 +157,7 @@ def keyword_plan(grams, counts):
     """The plan for `grams` (keyword_grams) from the rows of gram_counts_query."""
     counted = {row["piece"]: int(row["houses"]) for row in counts}
     ranked = sorted(range(len(grams)), key=lambda piece: counted[piece])
-    return KeywordPlan(tuple(grams[piece] for piece in ranked[:KEYWORD_PROBES]), counted[ranked[0]], counted[-1])
+    return KeywordPlan(tuple(grams[piece] for piece in ranked), counted[ranked[0]], counted[-1])
 
 
 def keyword_candidates(query, plan):
