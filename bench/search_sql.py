@@ -3,12 +3,15 @@ for each figure of the search matrix, filtered or not: where a search's time goe
 HTTP, Python or the baseline around it.
 
     python -m bench.search_sql [--houses 100000 1000000] [--runs 7] [--filters none price family]
+                               [--keywords 北京 院]
 
 Reads the demo databases `ihome_bench_<houses>` that `bench.run` builds (bench/dataset.py);
 prints a Markdown table of each statement's median time in ms over `--runs` runs, after one
-unmeasured run, and the number of houses the search found.
+unmeasured run, and the number of houses the search found. `--keywords` times the `keyword`
+figures again with each of these keywords instead (a common one, a single character).
 """
 import argparse
+import dataclasses
 import datetime
 import statistics
 import time
@@ -17,7 +20,7 @@ import urllib.parse
 from bench import dataset
 from bench.run import FILTERS, SEARCH_FIGURES
 from handlers.house import search_param
-from models.house import count_query, page_query
+from models.house import count_query, gram_counts_query, keyword_grams, keyword_plan, page_query
 
 PAGE_SIZE = 10
 
@@ -49,6 +52,8 @@ def main():
     parser.add_argument("--filters", nargs="*", choices=["none", *FILTERS], default=["none", *FILTERS],
                         help="the figures to time, by filter (`none`: the unfiltered ones); default all")
     parser.add_argument("--mysql_server", default="mysql://root:@127.0.0.1:3306")
+    parser.add_argument("--keywords", nargs="*", default=[],
+                        help="also time the keyword figures with each of these keywords")
     args = parser.parse_args()
     today = datetime.date.today()
     print("| search | houses | found | count ms | page ms |")
@@ -57,16 +62,24 @@ def main():
         url = dataset.database_url(args.mysql_server, houses)
         _, area_id = dataset.sample(url)
         with dataset.connect(url) as conn, conn.cursor() as cur:
-            for figure in SEARCH_FIGURES:
-                if figure.sort != "new" or (figure.filters or "none") not in args.filters:
-                    continue
-                query = search_of(figure, area_id, today)
-                count_ms, (found,) = timed(cur, count_query(query), args.runs)
+            figures = [(figure.label, search_of(figure, area_id, today)) for figure in SEARCH_FIGURES
+                       if figure.sort == "new" and (figure.filters or "none") in args.filters]
+            figures += [(f"{dataclasses.replace(figure, filters='').label}, keyword={keyword}",
+                         dataclasses.replace(search_of(figure, area_id, today), keyword=keyword))
+                        for keyword in args.keywords for figure in SEARCH_FIGURES
+                        if figure.sort == "new" and figure.filters == "keyword"]
+            for label, query in figures:
+                plan = None
+                if query.keyword is not None:
+                    grams = keyword_grams(query.keyword)
+                    cur.execute(*gram_counts_query(query, grams))
+                    plan = keyword_plan(grams, [{"piece": piece, "houses": count} for piece, count in cur.fetchall()])
+                count_ms, (found,) = timed(cur, count_query(query, plan), args.runs)
                 # as the service does, no page is read past the last
-                page_ms = timed(cur, page_query(query, PAGE_SIZE), args.runs)[0] \
+                page_ms = timed(cur, page_query(query, PAGE_SIZE, plan, int(found)), args.runs)[0] \
                     if (query.page - 1) * PAGE_SIZE < found else None
                 page = "–" if page_ms is None else f"{page_ms:.1f}"
-                print(f"| {figure.label} | {houses:,} | {int(found):,} | {count_ms:.1f} | {page} |", flush=True)
+                print(f"| {label} | {houses:,} | {int(found):,} | {count_ms:.1f} | {page} |", flush=True)
 
 
 if __name__ == "__main__":

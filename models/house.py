@@ -85,9 +85,97 @@ def facility_bits(facility_ids):
     return sum(1 << facility_id for facility_id in facility_ids)
 
 
+def escaped(text):
+    """`text` in a LIKE pattern with ESCAPE '!': its % and _ taken literally."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
 def like_pattern(text):
-    """A LIKE pattern (with ESCAPE '!') matching `text` anywhere, its % and _ taken literally."""
-    return "%" + text.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    """A LIKE pattern (with ESCAPE '!') matching `text` anywhere."""
+    return f"%{escaped(text)}%"
+
+
+# A keyword is looked for through its grams (migration 0018): the houses holding its rarest gram,
+# each probed for every other by primary key, rarest first, then checked with the LIKE of
+# filter_conditions. Probing them all is cheaper than reading the row of a house that one of
+# them would have dropped (docs/performance-analysis.md, "Keyword search").
+# Postings counted at most per gram to rank a keyword's grams and weigh its candidates against
+# a walk (KeywordPlan.walks); each count reads up to this many index entries.
+KEYWORD_COUNTED = 20_000
+
+
+def keyword_grams(keyword):
+    """The grams every title or address holding `keyword` holds (0018): its distinct bigrams,
+    or a gram beginning with it, for a single character."""
+    if len(keyword) == 1:
+        return [keyword]
+    return list(dict.fromkeys(keyword[i:i + 2] for i in range(len(keyword) - 1)))
+
+
+def gram_condition(table, gram):
+    """The condition, and its argument, that a posting of `table` is of `gram`."""
+    if len(gram) == 1:
+        return f"{table}.gram LIKE %s ESCAPE '!'", escaped(gram) + "%"
+    return f"{table}.gram = %s", gram
+
+
+def gram_counts_query(query, grams):
+    """The SQL and arguments of how many postings each of `grams` has in the search's district
+    (all, without one), up to KEYWORD_COUNTED, as `houses` by `piece`, its place in `grams`;
+    and, as piece -1, how many listed houses the district has (0007's counts)."""
+    in_area = " AND area_id = %s" if query.area_id is not None else ""
+    area_args = [query.area_id] if query.area_id is not None else []
+    parts = [f"SELECT -1 AS piece, COALESCE(SUM(houses), 0) AS houses FROM ih_search_rule WHERE TRUE{in_area}"]
+    args = [*area_args]
+    for piece, gram in enumerate(grams):
+        condition, arg = gram_condition("g", gram)
+        parts.append(f"SELECT {piece:d}, COUNT(*) FROM (SELECT 1 FROM ih_house_gram g WHERE {condition}{in_area}"
+                     f" LIMIT {KEYWORD_COUNTED:d}) p")
+        args += [arg, *area_args]
+    return " UNION ALL ".join(parts), args
+
+
+@dataclasses.dataclass(frozen=True)
+class KeywordPlan:
+    """How a search finds its keyword's houses: the grams to probe, rarest first, the rarest's
+    postings in the district (up to KEYWORD_COUNTED) and the district's listed houses."""
+    grams: tuple[str, ...]
+    postings: int
+    houses: int
+
+    def walks(self, query, page_size, found):
+        """Whether the page is found along the sort index rather than among the candidates,
+        given the `found` houses of the search (its count). The walk passes about the page's
+        depth times houses / found houses, reading the row of each that fits but for the
+        keyword; the candidates are about `postings` rows. So it walks only where matches are
+        dense and the page near the start: a rare keyword's walk could pass every house of the
+        district (the rarest gram's share alone can be far above the keyword's)."""
+        return found * self.postings > self.houses * query.page * page_size
+
+
+def keyword_plan(grams, counts):
+    """The plan for `grams` (keyword_grams) from the rows of gram_counts_query."""
+    counted = {row["piece"]: int(row["houses"]) for row in counts}
+    ranked = sorted(range(len(grams)), key=lambda piece: counted[piece])
+    return KeywordPlan(tuple(grams[piece] for piece in ranked), counted[ranked[0]], counted[-1])
+
+
+def keyword_candidates(query, plan):
+    """The FROM clause, and its arguments, of the houses `h` of the district holding every gram
+    of `plan`: the rarest gram's postings there, in house order, each probed for the others by
+    primary key."""
+    first, *others = plan.grams
+    condition, arg = gram_condition("g", first)
+    in_area = " AND g.area_id = %s" if query.area_id is not None else ""
+    # a single character's range holds a house once per gram beginning with it
+    distinct = "DISTINCT " if len(first) == 1 else ""
+    sql = f"(SELECT {distinct}g.area_id, g.house_id FROM ih_house_gram g WHERE {condition}{in_area}) k0"
+    args = [arg] + ([query.area_id] if query.area_id is not None else [])
+    for number, gram in enumerate(others, 1):
+        sql += (f" JOIN ih_house_gram k{number} ON k{number}.gram = %s AND k{number}.area_id = k0.area_id"
+                f" AND k{number}.house_id = k0.house_id")
+        args.append(gram)
+    return sql + " JOIN ih_house h ON h.id = k0.house_id", args
 
 
 def filter_conditions(query):
@@ -136,39 +224,66 @@ def where(conditions):
     return " WHERE " + " AND ".join(conditions) if conditions else ""
 
 
-def page_query(query, page_size):
-    """The SQL and arguments of the ids of a search's page, in order.
+def held_probe(query):
+    """The LEFT JOIN of a house's held nights in the stay, its arguments and the condition that
+    it found none: a probe of ih_booked_night for each house, in the order they come."""
+    if query.first_night is None:
+        return "", [], []
+    return (" LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s",
+            [query.first_night, query.last_night], ["n.house_id IS NULL"])
+
+
+def page_query(query, page_size, plan=None, found=None):
+    """The SQL and arguments of the ids of a search's page, in order; `plan` is the keyword's
+    (keyword_plan), if it has one, and `found` then the search's count.
 
     It walks the sort's index, which holds the stay rule and the filtered columns, from the
     start until the page is full, and probes each house that fits for a held night
     (ih_booked_night holds exactly the nights of active orders): the cost follows the page's
     depth, and a filter's share of the houses divides how far that is. The index is named, and
     the probe is a LEFT JOIN, which MariaDB runs house by house in the index's order; as NOT
-    EXISTS it would first collect every house held in those nights."""
+    EXISTS it would first collect every house held in those nights.
+
+    A keyword takes its houses from their postings instead (keyword_candidates) and sorts those
+    that fit: the cost follows the houses holding its rarest gram, however far its matches lie
+    along the sort index; but for a keyword so common that the walk is the shorter
+    (KeywordPlan.walks)."""
     order, key = SORT_ORDERS[query.sort]
-    held, args = "", []
+    held, held_args, free = held_probe(query)
     conditions, fit_args = fitting_houses(query)
-    if query.first_night is not None:
-        held = " LEFT JOIN ih_booked_night n ON n.house_id = h.id AND n.night BETWEEN %s AND %s"
-        args += [query.first_night, query.last_night]
-        conditions.append("n.house_id IS NULL")
-    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({sort_index(query, key)}){held}{where(conditions)}"
-            f" ORDER BY {order} LIMIT %s OFFSET %s", [*args, *fit_args, page_size, (query.page - 1) * page_size])
+    paging = [page_size, (query.page - 1) * page_size]
+    if query.keyword is not None and not plan.walks(query, page_size, found):
+        source, source_args = keyword_candidates(query, plan)
+        return (f"SELECT STRAIGHT_JOIN h.id FROM {source}{held}{where(conditions + free)}"
+                f" ORDER BY {order} LIMIT %s OFFSET %s", [*source_args, *held_args, *fit_args, *paging])
+    return (f"SELECT h.id FROM ih_house h FORCE INDEX ({sort_index(query, key)}){held}{where(conditions + free)}"
+            f" ORDER BY {order} LIMIT %s OFFSET %s", [*held_args, *fit_args, *paging])
 
 
-def count_query(query):
-    """The SQL and arguments of a search's number of houses.
+def count_query(query, plan=None):
+    """The SQL and arguments of a search's number of houses; `plan` is the keyword's
+    (keyword_plan), if it has one.
 
     Unfiltered, from the counts of migration 0007: the houses whose stay rule fits, less the
     runs of held nights in the stay, plus the free stretches between two of them (a house with
     k runs there has k - 1). Those counts know nothing of prices, capacities, facilities or
-    titles: a filtered search counts the houses that fit on the price index, which carries
-    every filtered column but the keyword's (0015), from the first price in range to the last,
+    titles: a filtered search without a keyword counts the houses that fit on the price index,
+    which carries every filtered column (0015), from the first price in range to the last,
     leaving out those held in the stay. These are collected first, from the held nights (a few
     percent of the houses a night), into an in-memory hash table that each house is looked up
     in (MariaDB's subquery materialization, made the only strategy): probing ih_booked_night
     for each house instead, or reading each held house's row, cost several times more
-    (docs/performance-analysis.md, "Filtered search")."""
+    (docs/performance-analysis.md, "Filtered search").
+
+    With a keyword, the houses holding its grams (keyword_candidates), common or not, are
+    counted, each read by id and probed for a held night: they come in the order of their ids,
+    so their rows are read in the order they are stored, never the whole district's."""
+    if query.keyword is not None:
+        conditions, args = fitting_houses(query)
+        source, source_args = keyword_candidates(query, plan)
+        held, held_args, free = held_probe(query)
+        return (f"SELECT STRAIGHT_JOIN COUNT(*) AS houses FROM {source}{held}{where(conditions + free)}",
+                [*source_args, *held_args, *args])
     if query.filtered:
         conditions, args = fitting_houses(query)
         if query.first_night is not None:
@@ -321,10 +436,14 @@ class Houses:
         """`search` read through `db`."""
         if query.facilities:
             check_known_facilities(await db.fetchone(*known_facilities_query(query.facilities)), query.facilities)
-        count = int((await db.fetchone(*count_query(query)))["houses"])
+        plan = None
+        if query.keyword is not None:
+            grams = keyword_grams(query.keyword)
+            plan = keyword_plan(grams, await db.fetchall(*gram_counts_query(query, grams)))
+        count = int((await db.fetchone(*count_query(query, plan)))["houses"])
         houses = []
         if (query.page - 1) * self.page_size < count:
-            ids, args = page_query(query, self.page_size)
+            ids, args = page_query(query, self.page_size, plan, count)
             # only the page's own rows are read
             houses = await db.fetchall(
                 f"SELECT {CARD_COLUMNS} FROM ({ids}) page JOIN ih_house h ON h.id = page.id"

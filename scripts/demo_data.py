@@ -67,7 +67,8 @@ FACILITY_KEYS = 32  # more than the facility ids: house * FACILITY_KEYS + facili
 AVATAR_COUNT = 8
 # The tables the demo data fills, in the order the rows depend on each other.
 DEMO_TABLES = ("ih_user", "ih_house", "ih_house_facility", "ih_house_image", "ih_order", "ih_booked_night")
-SEARCH_INDEX_REBUILD = "ih_search_index_rebuild"  # migration 0007, when the database has it
+# Migration 0007's counts and 0018's keyword postings, when the database has them.
+SEARCH_INDEX_REBUILDS = ("ih_search_index_rebuild", "ih_house_gram_rebuild")
 
 # Orders: a house with bookings has up to SLOTS stays, one in each stretch of SLOT_DAYS days from
 # a start 60-300 days ago. A stay begins within the first SLOT_SPREAD days of its stretch and
@@ -603,7 +604,8 @@ async def scalar(cur, sql, args=None):
 
 
 async def tables_referring_to_demo_tables(cur):
-    """The demo tables and every table whose rows refer to theirs, directly or through others."""
+    """The demo tables and every table whose rows refer to theirs, directly or through others
+    (by a foreign key)."""
     await cur.execute("SELECT table_name, referenced_table_name FROM information_schema.referential_constraints"
                       " WHERE constraint_schema = DATABASE()")
     references = await cur.fetchall()
@@ -623,6 +625,10 @@ async def remove_earlier_run(cur):
         await cur.execute("SET FOREIGN_KEY_CHECKS = 0")
         for table in sorted(await tables_referring_to_demo_tables(cur)):
             await cur.execute(f"TRUNCATE TABLE `{table}`")
+        # the keyword postings (0018) are houses' rows that no foreign key names
+        if await scalar(cur, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE()"
+                             " AND table_name = 'ih_house_gram'"):
+            await cur.execute("TRUNCATE TABLE ih_house_gram")
         await cur.execute("SET FOREIGN_KEY_CHECKS = 1")
         return
     # Houses that keep their place but lose orders of demo guests: their counts and ratings are redone.
@@ -720,11 +726,12 @@ class Progress:
 
 
 async def search_index_rebuild(cur):
-    """Migration 0007's search index, rebuilt from the tables once they are loaded (the bulk
-    load set @ih_bulk_load, so its triggers did nothing)."""
-    if await scalar(cur, "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE()"
-                         " AND routine_name = %s", (SEARCH_INDEX_REBUILD,)):
-        await cur.execute(f"CALL {SEARCH_INDEX_REBUILD}()")
+    """The search's counts (0007) and keyword postings (0018), rebuilt from the tables once they
+    are loaded (the bulk load set @ih_bulk_load, so their triggers did nothing)."""
+    for procedure in SEARCH_INDEX_REBUILDS:
+        if await scalar(cur, "SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE()"
+                             " AND routine_name = %s", (procedure,)):
+            await cur.execute(f"CALL {procedure}()")
 
 
 async def connect():

@@ -35,9 +35,15 @@ PRICES = (100, 200, 300, 400)  # yuan
 FACILITIES = range(1, 24)  # migration 0002
 # Title and address words: Latin letters in both cases, LIKE's wildcards and its escape character
 # (0015 escapes with !), and Chinese.
-WORDS = ("近地铁", "Loft", "loft", "LOFT", "50%", "a_b", "ab", "a!b", "朝阳", "胡同", "湖景", "Ab", "%", "_")
+# The keyword is looked for through the texts' bigrams (0018): keywords of one character (which
+# may be a text's last), of two and longer, Latin in mixed case and accented, and ones whose
+# bigrams a house may hold all, but never in a row ("地铁湖", "湖景地铁", "ftl", "oftl": words
+# are joined by spaces). One in most houses ("a") has its pages walk the sort index (KeywordPlan).
+WORDS = ("近地铁", "Loft", "loft", "LOFT", "50%", "a_b", "ab", "a!b", "朝阳", "胡同", "湖景", "Ab", "%", "_",
+         "铁湖", "景地", "Éa", "ft", "tl")
 KEYWORDS = ("地铁", "loft", "Loft", "LOFT", "lo", "%", "50%", "_", "a_b", "a!b", "!", "ab", "b", "胡同", "朝阳 胡同",
-            "湖", "没有")
+            "湖", "没有", "铁", "同", "T", "é", "É", "éA", "LoFt", "近地铁 ", "湖景地铁", "地铁湖", "朝阳胡同", "ftl",
+            "oftl", "b %", "a b", "a", "O")
 
 
 @pytest.fixture(scope="module")
@@ -176,7 +182,7 @@ def random_filters(rng):
         filters["capacity"] = rng.randrange(1, 10)
     if rng.random() < 0.3:
         filters["facility"] = rng.sample(FACILITIES, rng.choice([1, 1, 2, 3]))
-    if rng.random() < 0.3:
+    if rng.random() < 0.4:
         filters["keyword"] = rng.choice(KEYWORDS)
     return filters
 
@@ -214,6 +220,15 @@ def cancel_some(cur, rng):
     cur.execute(f"DELETE FROM ih_booked_night WHERE order_id IN ({listed})", chosen)
 
 
+def rename_some(cur, rng):
+    """Give a few houses a new title or address, behind the service's back (no API does)."""
+    cur.execute("SELECT id FROM ih_house")
+    chosen = [row[0] for row in cur.fetchall() if rng.random() < 0.1]
+    cur.executemany("UPDATE ih_house SET title = %s WHERE id = %s", [(words(rng), house_id) for house_id in chosen[::2]])
+    cur.executemany("UPDATE ih_house SET address = %s WHERE id = %s",
+                    [(words(rng), house_id) for house_id in chosen[1::2]])
+
+
 def take_down_some(cur, rng):
     """Take down a fifth of the houses that no active order holds, as their landlords would."""
     cur.execute("SELECT id FROM ih_house h WHERE listed = 1 AND NOT EXISTS"
@@ -224,18 +239,27 @@ def take_down_some(cur, rng):
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_the_search_answers_what_its_definition_does(client, db, round_):
-    """After a catalogue is added, after a third of its bookings are freed and some houses taken
-    down, and after the counts and the facility bits are rebuilt from the tables, as the server
-    does when it finds the counts behind and as a bulk loader has the bits."""
+    """After a catalogue is added, after a third of its bookings are freed, some houses renamed
+    and some taken down, and after the counts, the facility bits and the keyword postings are
+    rebuilt from the tables, as the server does when it finds the counts behind and as a bulk
+    loader has the bits and the postings (over what is there, and from none)."""
     rng = random.Random(round_)
     with db.cursor() as cur:
         fill(cur, rng, houses=rng.choice([35, 80, 160]))
         check_queries(client, cur, rng)
         cancel_some(cur, rng)
+        rename_some(cur, rng)
         take_down_some(cur, rng)
         check_queries(client, cur, rng)
         cur.execute("CALL ih_search_index_rebuild()")
         cur.execute("CALL ih_house_facility_bits_rebuild()")
+        cur.execute("SELECT gram, area_id, house_id FROM ih_house_gram ORDER BY 1, 2, 3")
+        postings = cur.fetchall()
+        cur.execute("CALL ih_house_gram_rebuild()")
+        cur.execute("SELECT gram, area_id, house_id FROM ih_house_gram ORDER BY 1, 2, 3")
+        assert cur.fetchall() == postings
+        cur.execute("DELETE FROM ih_house_gram")
+        cur.execute("CALL ih_house_gram_rebuild()")
         check_queries(client, cur, rng)
 
 

@@ -83,6 +83,15 @@ def test_each_filter_finds_its_houses(client, houses, path):
     assert found(client, path, keyword="a!b") == []
     assert found(client, path, aid=2, capacity=2, facility="1", keyword="地铁", price_max=15000) == ids("cheap")
     assert found(client, path, aid=1, capacity=2) == []
+    # through the texts' grams (0018): one character, a text's last, mixed case, a district
+    assert found(client, path, keyword="湖") == ids("family")
+    assert found(client, path, keyword="居") == ids("plain")
+    assert found(client, path, keyword="寓") == ids("cheap")
+    assert found(client, path, keyword="L") == ids("cheap")
+    assert found(client, path, keyword="lOfT 公") == ids("cheap")
+    assert found(client, path, keyword="地铁公寓") == []  # each bigram but 铁公 there, not in a row
+    assert found(client, path, keyword="四合院", aid=2) == ids("big")
+    assert found(client, path, keyword="四合院", aid=1) == []
 
 
 @pytest.mark.parametrize("path", PATHS)
@@ -123,3 +132,13 @@ def test_a_filtered_list2_shows_a_new_house_at_once(landlord, client, houses):
     assert found(client, "/api/house/list2", **query) == [houses["big"]]
     newer = publish_house(landlord, title="另一座四合院", price="900", capacity=12, facility=[20])
     assert found(client, "/api/house/list2", **query) == sorted([houses["big"], newer])
+
+
+def test_a_house_taken_down_or_renamed_is_found_by_its_keyword_no_more(landlord, client, db_conn, houses):
+    assert found(client, keyword="普通") == [houses["plain"]]
+    assert landlord.api("POST", "/api/house/takedown", json={"house_id": houses["plain"]})["errcode"] == "0"
+    assert found(client, keyword="普通") == []
+    with db_conn.cursor() as cur:  # no API renames a house; by hand, the postings follow
+        cur.execute("UPDATE ih_house SET title = '新名字' WHERE id = %s", (houses["family"],))
+    assert found(client, keyword="湖景") == []
+    assert found(client, keyword="新名字") == [houses["family"]]

@@ -7,7 +7,8 @@ import pytest
 
 from handlers.base import request_summary
 from models.db import gtid_position, includes
-from models.house import Search, count_query, like_pattern, page_query
+from models.house import (KeywordPlan, Search, count_query, gram_counts_query, keyword_grams, like_pattern,
+                          page_query)
 from models.order import GUEST, LANDLORD, available_actions
 from models.user import has_default_name, masked_id_card, mobile_from_weights, public_name, reads_as_mobile
 from utils import params
@@ -209,8 +210,21 @@ FILTERS = {"price_min": 100, "price_max": 200, "capacity": 2, "facilities": (1, 
                                     {"area_id": 5, "first_night": TODAY, "last_night": TODAY, **FILTERS},
                                     {"first_night": TODAY, "last_night": TODAY, "capacity": 3}])
 def test_every_placeholder_of_the_search_has_its_argument(fields):
-    for sql, args in (count_query(search(**fields)), page_query(search(**fields), 10)):
-        assert sql.count("%s") == len(args)
+    query = search(**fields)
+    # a keyword's houses come from its grams, or a common one's page from the sort index
+    plans = [None] if query.keyword is None else [KeywordPlan(tuple(keyword_grams(query.keyword)), postings, 1000)
+                                                  for postings in (10, 1000)]
+    assert len({plan and plan.walks(query, 10, 500) for plan in plans}) == len(plans)
+    for plan in plans:
+        for sql, args in (count_query(query, plan), page_query(query, 10, plan, 500),
+                          gram_counts_query(query, plan.grams) if plan else ("", [])):
+            assert sql.count("%s") == len(args)
+
+
+def test_a_keyword_is_looked_for_by_the_grams_every_match_holds():
+    assert keyword_grams("a_b%") == ["a_", "_b", "b%"]
+    assert keyword_grams("朝阳朝阳") == ["朝阳", "阳朝"]
+    assert keyword_grams("%") == ["%"]
 
 
 def test_the_cache_name_holds_every_part_of_a_search():
