@@ -86,6 +86,8 @@ _define("alipay_public_key_file", "", str, "PEM file of Alipay's RSA public key,
 _define("live_sockets_per_user", 10, int, "live sockets (/api/ws) one user may hold on each process")
 _define("live_ping_seconds", 25.0, float, "seconds between the server's pings on each live socket")
 _define("page_size", 10, int, "houses per page of /api/house/list")
+_define("keyword_houses", 20_000, int, "a search keyword whose rarest piece more houses hold (in the district, or "
+        "in all) is refused as too broad: its count would read each of them")
 _define("timezone", "Asia/Shanghai", str, "the site's time zone for dates and timestamps")
 _define("uvloop", True, bool, "run on uvloop's event loop instead of asyncio's default one")
 _define("hash_workers", 1, int, "threads hashing passwords (bounds argon2's CPU use)")

@@ -75,7 +75,8 @@ class Application(tornado.web.Application):
                                  self.cpu_executor, clock, sms_ip_daily_limit=options.sms_ip_daily_limit,
                                  login_ip_failures=options.login_ip_failures,
                                  captcha_ip_per_minute=options.captcha_ip_per_minute)
-        self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size)
+        self.houses = Houses(db, cache, self.media, clock, page_size=options.page_size,
+                             keyword_houses=options.keyword_houses)
         self.calendar = Calendar(db, cache, clock)
         self.favourites = Favourites(db, self.media, clock, page_size=options.page_size)
         provider = config.payment_provider(self.cpu_executor)

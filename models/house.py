@@ -99,11 +99,6 @@ def like_pattern(text):
 # each probed for every other by primary key, rarest first, then checked with the LIKE of
 # filter_conditions. Probing them all is cheaper than reading the row of a house that one of
 # them would have dropped (docs/performance-analysis.md, "Keyword search").
-# Postings counted at most per gram to rank a keyword's grams and weigh its candidates against
-# a walk (KeywordPlan.walks); each count reads up to this many index entries.
-KEYWORD_COUNTED = 20_000
-
-
 def keyword_grams(keyword):
     """The grams every title or address holding `keyword` holds (0018): its distinct bigrams,
     or a gram beginning with it, for a single character."""
@@ -119,10 +114,10 @@ def gram_condition(table, gram):
     return f"{table}.gram = %s", gram
 
 
-def gram_counts_query(query, grams):
+def gram_counts_query(query, grams, most):
     """The SQL and arguments of how many postings each of `grams` has in the search's district
-    (all, without one), up to KEYWORD_COUNTED, as `houses` by `piece`, its place in `grams`;
-    and, as piece -1, how many listed houses the district has (0007's counts)."""
+    (all, without one), up to `most`, as `houses` by `piece`, its place in `grams`; and, as
+    piece -1, how many listed houses the district has (0007's counts)."""
     in_area = " AND area_id = %s" if query.area_id is not None else ""
     area_args = [query.area_id] if query.area_id is not None else []
     parts = [f"SELECT -1 AS piece, COALESCE(SUM(houses), 0) AS houses FROM ih_search_rule WHERE TRUE{in_area}"]
@@ -130,7 +125,7 @@ def gram_counts_query(query, grams):
     for piece, gram in enumerate(grams):
         condition, arg = gram_condition("g", gram)
         parts.append(f"SELECT {piece:d}, COUNT(*) FROM (SELECT 1 FROM ih_house_gram g WHERE {condition}{in_area}"
-                     f" LIMIT {KEYWORD_COUNTED:d}) p")
+                     f" LIMIT {most:d}) p")
         args += [arg, *area_args]
     return " UNION ALL ".join(parts), args
 
@@ -138,7 +133,7 @@ def gram_counts_query(query, grams):
 @dataclasses.dataclass(frozen=True)
 class KeywordPlan:
     """How a search finds its keyword's houses: the grams to probe, rarest first, the rarest's
-    postings in the district (up to KEYWORD_COUNTED) and the district's listed houses."""
+    postings in the district (counted up to Houses.keyword_houses) and the district's listed houses."""
     grams: tuple[str, ...]
     postings: int
     houses: int
@@ -341,12 +336,15 @@ async def _encoded(**fields):
 
 
 class Houses:
-    def __init__(self, db, cache, media, clock, *, page_size):
+    def __init__(self, db, cache, media, clock, *, page_size, keyword_houses):
         self.db = db
         self.cache = cache
         self.media = media
         self.clock = clock
         self.page_size = page_size
+        # Every house holding a keyword's rarest piece is read to count the search: a keyword
+        # more houses hold than this is refused, so that no search reads the catalogue.
+        self.keyword_houses = keyword_houses
 
     # ---- reading ------------------------------------------------------------------------------
     # The public pages read through `db`, reads that may go to the replica (Database.reading).
@@ -439,7 +437,11 @@ class Houses:
         plan = None
         if query.keyword is not None:
             grams = keyword_grams(query.keyword)
-            plan = keyword_plan(grams, await db.fetchall(*gram_counts_query(query, grams)))
+            plan = keyword_plan(grams, await db.fetchall(*gram_counts_query(query, grams, self.keyword_houses)))
+            if plan.postings >= self.keyword_houses:
+                where = "本城区" if query.area_id is not None else "全部城区"
+                raise ApiError(RET.PARAMERR, f"关键词“{query.keyword}”在{where}的房源中太常见，"
+                               "请换一个更具体的关键词，或先选择城区", param="keyword")
         count = int((await db.fetchone(*count_query(query, plan)))["houses"])
         houses = []
         if (query.page - 1) * self.page_size < count:

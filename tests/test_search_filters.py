@@ -4,6 +4,7 @@ wildcards are taken literally, and list2 keeps one entry per search, never a sta
 Their results against the plain SQL definition on random catalogues: tests/test_search.py."""
 import pytest
 
+from tests.conftest import ServerProcess
 from tests.helpers import publish_house, search
 
 PATHS = ["/api/house/list", "/api/house/list2"]
@@ -142,3 +143,23 @@ def test_a_house_taken_down_or_renamed_is_found_by_its_keyword_no_more(landlord,
         cur.execute("UPDATE ih_house SET title = '新名字' WHERE id = %s", (houses["family"],))
     assert found(client, keyword="湖景") == []
     assert found(client, keyword="新名字") == [houses["family"]]
+
+
+def test_a_keyword_too_many_houses_hold_is_refused_naming_it(landlord, new_client):
+    """With --keyword_houses=3: a keyword whose rarest piece 3 houses of the searched district
+    hold would cost a read of each at the scale the limit is for, and is refused."""
+    broad = ServerProcess("keyword-houses", IHOME_KEYWORD_HOUSES="3").start()
+    try:
+        broad.wait_ready()
+        client = new_client(broad.url)
+        client.cookies.update(landlord.cookies)
+        in_xicheng = [publish_house(client, address=f"西城区后海北沿{n}号") for n in (1, 2, 3)]
+        in_dongcheng = publish_house(client, area_id=1, address="东城区后海路9号")
+        for query in ({"keyword": "后海"}, {"keyword": "后海", "aid": 2}, {"keyword": "海", "aid": 2}):
+            body = search(client, "/api/house/list2", **query)
+            assert (body["errcode"], body["param"]) == ("4103", "keyword"), (query, body)
+            assert "太常见" in body["errmsg"]
+        assert found(client, "/api/house/list2", keyword="后海", aid=1) == [in_dongcheng]
+        assert found(client, keyword="北沿2") == [in_xicheng[1]]  # its rarest piece, 沿2, one house holds
+    finally:
+        broad.stop()
