@@ -89,7 +89,8 @@ class Application(tornado.web.Application):
                              pending_order_hours=options.pending_order_hours, payments=self.payments)
         self.reviews = Reviews(db, cache, clock, self.orders)
         self.notifications = Notifications(db, clock)
-        self.messages = Messages(db, self.notifications, clock)
+        self.messages = Messages(db, redis_client, self.notifications, clock,
+                                 messages_per_minute=options.messages_per_minute)
         self.live = Live(redis_client, self.notifications, per_user=options.live_sockets_per_user)
         db.committed = self.live.committed  # notifications go out once their transaction committed
         self.page_policy = page_policy(options.media_base_url)

@@ -3,19 +3,24 @@ read or write them. Each message is also a notification to its recipient (kind "
 written in the same transaction, which is how it reaches their open pages live."""
 from models import notification
 from utils.errors import RET, ApiError
+from utils.ratelimit import WindowLimit
 
 BODY_MAX = 1000
 PAGE_SIZE = 50
 SUMMARY_LENGTH = 60  # of a message, in its notification
+SEND_WINDOW_SECONDS = 60
 
 COLUMNS = "id, order_id, sender_id, body, created_at, read_at"
 
 
 class Messages:
-    def __init__(self, db, notifications, clock):
+    def __init__(self, db, redis, notifications, clock, *, messages_per_minute):
         self.db = db
         self.notifications = notifications
         self.clock = clock
+        # Each message is stored and pushed to a person: one user may not flood the other side.
+        self.send_limit = WindowLimit(redis, "messages", messages_per_minute, SEND_WINDOW_SECONDS,
+                                      f"每分钟最多发送 {messages_per_minute} 条消息，请稍后再试")
 
     async def _parties(self, order_id, user_id):
         """The order's guest and landlord (and its house), if `user_id` is one of them. Neither
@@ -53,6 +58,7 @@ class Messages:
     async def send(self, order_id, sender_id, body):
         """Store a message from `sender_id` to the other side of the order; it as `list` shows it."""
         order = await self._parties(order_id, sender_id)
+        await self.send_limit.take(sender_id)
         recipient_id = order["landlord_id"] if sender_id == order["guest_id"] else order["guest_id"]
         async with self.db.transaction(isolation="READ COMMITTED") as cur:
             row = {"order_id": order_id, "sender_id": sender_id, "recipient_id": recipient_id, "body": body,

@@ -68,6 +68,8 @@ class ServerProcess:
                     "IHOME_CAPTCHA_IP_PER_MINUTE": "0",
                     # the suite uploads far more than a user would; test_images.py tests the quota
                     "IHOME_UPLOADS_PER_HOUR": "0",
+                    # and writes more messages; test_live.py tests their rate
+                    "IHOME_MESSAGES_PER_MINUTE": "0",
                     **env}
         self.process = None
 

@@ -164,6 +164,25 @@ def test_messages_come_in_pages(landlord, guest, house_id):
     assert [m["id"] for m in earlier["messages"]] == ids[:5] and not earlier["more"]
 
 
+def test_a_user_sends_a_bounded_number_of_messages_a_minute(landlord, guest, house_id, new_client):
+    limited = ServerProcess("message-rate", IHOME_MESSAGES_PER_MINUTE="3").start()
+    try:
+        limited.wait_ready()
+        writer, other = new_client(limited.url), new_client(limited.url)
+        writer.cookies.update(guest.cookies)  # the same people, on the limited server
+        other.cookies.update(landlord.cookies)
+        orders = [book_ok(guest, house_id, day(n), day(n)) for n in (1, 3)]
+        for order_id in (orders[0], orders[1], orders[0]):  # all orders count together
+            assert send(writer, order_id, "你好")["errcode"] == "0"
+        refused = writer.request("POST", "/api/order/messages", json={"order_id": orders[1], "body": "在吗"})
+        assert refused.json()["errcode"] == "4201" and "每分钟最多发送 3 条消息" in refused.json()["errmsg"]
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        assert send(other, orders[0], "在的")["errcode"] == "0"  # each user has their own
+        assert [m["body"] for m in messages(other, orders[1])["messages"]] == ["你好"]  # nothing half-sent
+    finally:
+        limited.stop()
+
+
 # ---- the socket ---------------------------------------------------------------------------------
 
 def test_a_socket_needs_a_live_session_and_the_sites_own_origin(client, guest):
