@@ -11,7 +11,6 @@ MAX_FAVOURITES = 1000  # per user: the list stays a few pages of cheap reads
 MAX_ASKED = 100  # house ids one question about hearts may name
 
 
-
 class Favourites:
     def __init__(self, db, media, clock, *, page_size):
         self.db = db

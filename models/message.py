@@ -7,7 +7,6 @@ from utils.ratelimit import WindowLimit
 
 BODY_MAX = 1000
 PAGE_SIZE = 50
-SUMMARY_LENGTH = 60  # of a message, in its notification
 SEND_WINDOW_SECONDS = 60
 
 COLUMNS = "id, order_id, sender_id, body, created_at, read_at"
@@ -67,7 +66,7 @@ class Messages:
                               " (%(order_id)s, %(sender_id)s, %(recipient_id)s, %(body)s, %(created_at)s)", row)
             row["id"] = cur.lastrowid
             await notification.add(cur, recipient_id, "message", order_id, order["house_id"],
-                                   summary=body[:SUMMARY_LENGTH], message_id=row["id"])
+                                   summary=body[:notification.TEXT_SUMMARY], message_id=row["id"])
         return self.shape(row, sender_id)
 
     async def mark_read(self, order_id, user_id):

@@ -29,6 +29,7 @@ KINDS = {
 PAGE_SIZE = 20
 CATCH_UP_BATCH = 100  # notifications per query when a client catches up
 SUMMARY_MAX = 200
+TEXT_SUMMARY = 60  # characters of a message or a reply that its notification carries
 
 
 def utc_now():

@@ -64,7 +64,7 @@ class Reviews:
                 raise ApiError(RET.DATAEXIST, "已经回复过这条评价")
             await cur.execute("UPDATE ih_order SET reply = %s, replied_at = UTC_TIMESTAMP() WHERE id = %s",
                               (reply, order_id))
-            await notification.add(cur, order["guest_id"], "replied", order_id, order["house_id"], summary=reply[:60])
+            await notification.add(cur, order["guest_id"], "replied", order_id, order["house_id"], summary=reply[:notification.TEXT_SUMMARY])
 
     async def _locked_review(self, cur, order_id, user_id, role):
         """The order (locked, with its house) and its review, which `user_id` may change as `role`."""
@@ -83,13 +83,10 @@ class Reviews:
         """Move the house's rating from a review's `old_stars` to its `new_stars` (either None)."""
         if old_stars == new_stars:
             return
-        await cur.execute("SELECT rating_count, rating_sum FROM ih_house WHERE id = %s", (house_id,))
-        house = await cur.fetchone()
-        count = house["rating_count"] + (new_stars is not None) - (old_stars is not None)
-        total = house["rating_sum"] + (new_stars or 0) - (old_stars or 0)
         # ih_house.rating, the sort key, follows from these two (migration 0014).
-        await cur.execute("UPDATE ih_house SET rating_count = %s, rating_sum = %s WHERE id = %s",
-                          (count, total, house_id))
+        await cur.execute("UPDATE ih_house SET rating_count = rating_count + %s, rating_sum = rating_sum + %s"
+                          " WHERE id = %s", ((new_stars is not None) - (old_stars is not None),
+                                             (new_stars or 0) - (old_stars or 0), house_id))
 
     def describe(self, orders, role):
         """Add to each order of a list (Orders.list_for) its review's `stars`, `comment_ctime`,
