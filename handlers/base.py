@@ -71,8 +71,63 @@ def login_required(method):
     return wrapper
 
 
+class EnvelopeErrors:
+    """Mixed into every handler whose failures are answered as the JSON envelope (the API's and
+    the live socket's, before its upgrade): how each failure is answered, and logged."""
+
+    def write_error(self, status_code, **kwargs):
+        """The one place where a failure becomes the JSON envelope."""
+        # What send_error() restored (clear()) may be another handler's defaults: a live socket's.
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        error = kwargs.get("exc_info", (None, None, None))[1]
+        param = None
+        if isinstance(error, ApiError):
+            errcode, errmsg, param = error.errcode, error.errmsg, error.param
+            if error.retry_after is not None:
+                self.set_header("Retry-After", str(error.retry_after))
+        elif isinstance(error, UNREACHABLE):
+            self.set_status(503)
+            errcode, errmsg = RET.DBERR, "数据服务暂时不可用，请稍后再试"
+        elif isinstance(error, STORE_ERRORS):
+            errcode, errmsg = RET.DBERR, DEFAULT_MESSAGES[RET.DBERR]
+        elif isinstance(error, HTTPError) and status_code == 403 and "xsrf" in (error.log_message or "").lower():
+            errcode, errmsg = RET.SESSIONERR, "缺少有效的 XSRF 令牌，请刷新页面后重试"
+        else:
+            errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
+            errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
+        if self.body_unread():
+            # Refused before the request was read in full (an unknown path, a missing XSRF
+            # token, a body too large): Tornado closes the connection once this answer is out,
+            # so the client must not send its next request on it.
+            self.set_header("Connection", "close")
+        self.errcode = errcode
+        envelope = {"errcode": errcode, "errmsg": errmsg}
+        if param is not None:
+            envelope["param"] = param
+        self.finish(orjson.dumps(envelope))
+
+    def body_unread(self):
+        """Whether the request's body is still unread as a failure is answered: never, but for
+        a handler that streams it."""
+        return False
+
+    def _request_summary(self):
+        """How Tornado names the request in its warnings and errors: without secrets."""
+        return request_summary(self.request)
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, UNREACHABLE):
+            log.error("%s: data store unreachable: %s", self.request.path, value)
+        elif isinstance(value, HTTPError):
+            super().log_exception(typ, value, tb)
+        else:
+            # Tornado's own line adds repr(self.request), whose URI keeps the query's secrets.
+            app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
+
+
 @stream_request_body
-class BaseHandler(Traced, SecureHeaders, RequestHandler):
+class BaseHandler(Traced, SecureHeaders, EnvelopeErrors, RequestHandler):
     """Every API handler. It streams its request body: Tornado calls `prepare` as soon as the
     headers are in and hands the body to `data_received` as it arrives, so that the handler's
     `body_limit` alone bounds it. A declared Content-Length over the limit is refused (413)
@@ -90,6 +145,9 @@ class BaseHandler(Traced, SecureHeaders, RequestHandler):
         self._body_arguments = None
         self._chunks = []
         self._received = 0
+
+    def body_unread(self):
+        return not self.request._body_future.done()
 
     def set_default_headers(self):
         # Also what send_error() restores (through clear()) before write_error runs.
@@ -231,48 +289,6 @@ class BaseHandler(Traced, SecureHeaders, RequestHandler):
         self.errcode = RET.OK
         head = orjson.dumps({"errcode": RET.OK, "errmsg": "OK", **extra})
         self.finish(head[:-1] + b"," + payload_json[1:])
-
-    def write_error(self, status_code, **kwargs):
-        """The one place where a failure becomes the JSON envelope."""
-        error = kwargs.get("exc_info", (None, None, None))[1]
-        param = None
-        if isinstance(error, ApiError):
-            errcode, errmsg, param = error.errcode, error.errmsg, error.param
-            if error.retry_after is not None:
-                self.set_header("Retry-After", str(error.retry_after))
-        elif isinstance(error, UNREACHABLE):
-            self.set_status(503)
-            errcode, errmsg = RET.DBERR, "数据服务暂时不可用，请稍后再试"
-        elif isinstance(error, STORE_ERRORS):
-            errcode, errmsg = RET.DBERR, DEFAULT_MESSAGES[RET.DBERR]
-        elif isinstance(error, HTTPError) and status_code == 403 and "xsrf" in (error.log_message or "").lower():
-            errcode, errmsg = RET.SESSIONERR, "缺少有效的 XSRF 令牌，请刷新页面后重试"
-        else:
-            errcode = STATUS_ERRCODES.get(status_code, RET.SERVERERR)
-            errmsg = STATUS_MESSAGES.get(status_code, DEFAULT_MESSAGES[errcode])
-        if not self.request._body_future.done():
-            # Refused before the request was read in full (an unknown path, a missing XSRF
-            # token, a body too large): Tornado closes the connection once this answer is out,
-            # so the client must not send its next request on it.
-            self.set_header("Connection", "close")
-        self.errcode = errcode
-        envelope = {"errcode": errcode, "errmsg": errmsg}
-        if param is not None:
-            envelope["param"] = param
-        self.finish(orjson.dumps(envelope))
-
-    def _request_summary(self):
-        """How Tornado names the request in its warnings and errors: without secrets."""
-        return request_summary(self.request)
-
-    def log_exception(self, typ, value, tb):
-        if isinstance(value, UNREACHABLE):
-            log.error("%s: data store unreachable: %s", self.request.path, value)
-        elif isinstance(value, HTTPError):
-            super().log_exception(typ, value, tb)
-        else:
-            # Tornado's own line adds repr(self.request), whose URI keeps the query's secrets.
-            app_log.error("Uncaught exception %s", self._request_summary(), exc_info=(typ, value, tb))
 
     # ---- session ---------------------------------------------------------------------------
 

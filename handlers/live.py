@@ -2,9 +2,10 @@
 between processes and hosts). The protocol and its close codes: README, "Live notifications".
 
 A socket is opened with the session cookie, from a page of the site itself (its `Origin`): a
-request without a live session is refused before the upgrade (401 + 4102, the envelope), one
-from another origin too (403 + 4101), and a plain request that asks for no upgrade (400 + 4103). The client then says `{"since": n}`, the number of the last
-notification it has (0: none), and gets every later one in order, once each: first what it
+request without a live session is refused before the upgrade (401 + 4102, the envelope, as
+every API failure: handlers/base.py `EnvelopeErrors`), one from another origin too (403 + 4101),
+and a plain request that asks for no upgrade (400 + 4103). The client then says `{"since": n}`,
+the number of the last notification it has (0: none), and gets every later one in order, once each: first what it
 missed, from MariaDB, then `{"type": "ready", "seq": ...}`, then each new one as it comes.
 Each user's notifications are numbered without gaps (models/notification.py), so a socket that
 sees a number skip ahead fetches the ones in between instead of losing them.
@@ -17,12 +18,12 @@ import orjson
 import tornado.httputil
 from tornado.websocket import WebSocketClosedError, WebSocketHandler
 
-from handlers.base import STORE_ERRORS, UNREACHABLE, session_id_of
+from handlers.base import STORE_ERRORS, EnvelopeErrors, session_id_of
 from handlers.security import SecureHeaders
 from handlers.tracing import Traced
 from models.notification import CATCH_UP_BATCH
 from utils import live
-from utils.errors import DEFAULT_MESSAGES, RET, STATUS_ERRCODES, STATUS_MESSAGES, ApiError
+from utils.errors import RET, ApiError
 from utils.session import session_digest
 
 log = logging.getLogger("ihome.live")
@@ -32,40 +33,25 @@ WINDOW_SECONDS = 10.0
 MESSAGES_PER_WINDOW = 20
 
 
-class LiveHandler(Traced, SecureHeaders, WebSocketHandler):
+class LiveHandler(Traced, SecureHeaders, EnvelopeErrors, WebSocketHandler):
     session = None
 
     async def get(self, *args, **kwargs):
         # Tornado's own refusals of these two are plain text: the envelope instead.
         if self.request.headers.get("Upgrade", "").lower() != "websocket":
-            return self._refuse(400, RET.PARAMERR, "只接受 WebSocket 连接")
+            raise ApiError(RET.PARAMERR, "只接受 WebSocket 连接", status=400)
         origin = self.request.headers.get("Origin")
         if origin is not None and not self.check_origin(origin):
-            return self._refuse(403, RET.SESSIONERR, "不接受来自其他网站的连接")
+            raise ApiError(RET.SESSIONERR, "不接受来自其他网站的连接", status=403)
         session_id = session_id_of(self)
         try:
             self.session = await self.application.sessions.load(session_id) if session_id else None
-        except UNREACHABLE:
-            return self._refuse(503, RET.DBERR)
-        except STORE_ERRORS:
-            return self._refuse(500, RET.DBERR)
         except ApiError as error:  # a corrupt session, ended by reading it
-            return self._refuse(401, error.errcode, error.errmsg)
+            raise ApiError(error.errcode, error.errmsg, status=401) from None
         if self.session is None:
-            return self._refuse(401, RET.LOGINERR)
+            raise ApiError(RET.LOGINERR, status=401)
         self.session_hash = session_digest(session_id)
         await super().get(*args, **kwargs)
-
-    def _refuse(self, status, errcode, errmsg=None):
-        self.errcode = errcode
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json; charset=UTF-8")
-        self.set_header("Cache-Control", "no-store")
-        self.finish(orjson.dumps({"errcode": errcode, "errmsg": errmsg or DEFAULT_MESSAGES[errcode]}))
-
-    def write_error(self, status_code, **kwargs):
-        """Tornado's own refusals (another method than GET, a failure before the upgrade): the envelope."""
-        self._refuse(status_code, STATUS_ERRCODES.get(status_code, RET.SERVERERR), STATUS_MESSAGES.get(status_code))
 
     def check_origin(self, origin):
         """Only pages of the site itself: the Origin's host and port are those the request was

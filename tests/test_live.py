@@ -200,6 +200,14 @@ def test_a_socket_needs_a_live_session_and_the_sites_own_origin(client, guest):
         assert await socket.since(0) == ([], 0)
         socket.connection.close()
     live(test)
+    # Each refusal is the envelope, as every API failure is.
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    for headers, status, errcode in [({}, 400, "4103"), (upgrade, 401, "4102"),
+                                     ({**upgrade, "Origin": "http://evil.example"}, 403, "4101")]:
+        answer = client.request("GET", "/api/ws", headers=headers)
+        assert (answer.status_code, answer.headers["Content-Type"]) == (status, "application/json; charset=UTF-8")
+        assert answer.json()["errcode"] == errcode and answer.json()["errmsg"], (headers, answer.text)
 
 
 def test_each_user_gets_their_own_events_live_from_another_process(landlord, guest, stranger, house_id, other):
